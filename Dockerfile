@@ -1,0 +1,75 @@
+# cnn-grader: the judge in a container. See docs/docker.md.
+#
+#   docker build -t cnn-grader .                                  # python:3.11-slim from a registry
+#   docker/make-wheelhouse.sh && docker/make-base-image.sh &&     # offline: no registry, no index
+#     docker build --build-arg BASE_IMAGE=cnn-grader-base:bookworm-v1 -t cnn-grader .
+#
+# Works with the classic builder and with BuildKit (no `# syntax` line: BuildKit would pull it).
+# The base needs `python3` with the venv module (python:3.11-slim: /usr/local/bin/python3;
+# the debootstrap base: Debian's python3 + python3-venv) and util-linux's setpriv (Essential
+# in Debian). Nothing is compiled: wheels only, so no build tools enter any stage.
+
+ARG BASE_IMAGE=python:3.11-slim
+
+# ---- deps: a venv at /opt/venv with the pinned dependencies, CPU torch ------------------
+FROM ${BASE_IMAGE} AS deps
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python3 -m venv /opt/venv
+# `wheelhouse*` matches nothing when there is no wheelhouse/ in the context, and
+# pyproject.toml keeps the COPY from having no source at all. A wheelhouse (made by
+# docker/make-wheelhouse.sh) lands in /wheelhouse/ and switches pip to --no-index.
+# This layer and the next depend on pyproject.toml and the wheels only, not on the sources.
+COPY pyproject.toml wheelhouse* /wheelhouse/
+RUN set -eu; \
+    /opt/venv/bin/python -c 'import sys, tomllib; d = tomllib.load(open(sys.argv[1], "rb")); \
+print("\n".join(d["project"]["dependencies"] + d["build-system"]["requires"]))' \
+        /wheelhouse/pyproject.toml \
+      | sed -E 's/^torch *== *([0-9.]+)$/torch==\1+cpu/' > /tmp/requirements.txt; \
+    if ls /wheelhouse/*.whl >/dev/null 2>&1; then \
+        echo "pip: offline, from the wheelhouse"; set -- --no-index --find-links /wheelhouse; \
+    else \
+        echo "pip: online, torch from $TORCH_INDEX_URL"; set -- --extra-index-url "$TORCH_INDEX_URL"; \
+    fi; \
+    /opt/venv/bin/pip install --only-binary=:all: "$@" -r /tmp/requirements.txt; \
+    /opt/venv/bin/python -c 'import torch; assert torch.version.cuda is None, torch.version.cuda; print("torch", torch.__version__)'; \
+    rm -rf /tmp/requirements.txt /root/.cache
+
+# ---- final image ---------------------------------------------------------------------------
+FROM ${BASE_IMAGE}
+ARG JUDGE_UID=10001
+ARG STUDENT_UID=10002
+ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LANG=C.UTF-8 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
+# judge: runs cnn-grader, alone may read /opt/cnn-grader. student: runs the workers.
+RUN set -eu; \
+    groupadd -g "$JUDGE_UID" judge; \
+    useradd -u "$JUDGE_UID" -g judge -M -d /nonexistent -s /usr/sbin/nologin judge; \
+    groupadd -g "$STUDENT_UID" student; \
+    useradd -u "$STUDENT_UID" -g student -M -d /nonexistent -s /usr/sbin/nologin student; \
+    mkdir -p /out /submissions; chown judge:judge /out; chmod 0755 /out
+COPY --from=deps /opt/venv /opt/venv
+# The project, explicitly (docs, tests, examples and the wheelhouse stay out).
+COPY pyproject.toml README* /opt/cnn-grader/
+COPY grader /opt/cnn-grader/grader
+COPY cnnlab /opt/cnn-grader/cnnlab
+COPY exercises /opt/cnn-grader/exercises
+COPY solutions /opt/cnn-grader/solutions
+COPY docker/entrypoint.sh /usr/local/bin/cnn-grader-entrypoint
+# Editable install: the hidden suites and the solutions stay in /opt/cnn-grader and never go
+# to site-packages, which the workers must read. Then /opt/cnn-grader becomes root:judge,
+# 0750/0640: the judge (group judge) reads it, nobody writes it, student can't even list it.
+RUN set -eu; \
+    /opt/venv/bin/pip install --no-deps --no-index --no-build-isolation -e /opt/cnn-grader; \
+    rm -rf /opt/cnn-grader/build; \
+    find /opt/cnn-grader -name __pycache__ -prune -exec rm -rf {} +; \
+    chown -R root:judge /opt/cnn-grader; \
+    find /opt/cnn-grader -type d -exec chmod 0750 {} +; \
+    find /opt/cnn-grader -type f -exec chmod 0640 {} +; \
+    chmod 0755 /usr/local/bin/cnn-grader-entrypoint; \
+    command -v setpriv >/dev/null
+WORKDIR /tmp
+ENTRYPOINT ["/usr/local/bin/cnn-grader-entrypoint"]
+CMD ["--help"]

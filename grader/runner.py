@@ -1,0 +1,142 @@
+"""Grade one submission: run the hidden suites in this (trusted) process against `sub`.
+
+pytest drives the suites; a small plugin hands it the submission proxy and turns each test's
+outcome into a scored, student-facing record. Student code runs only behind the proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from . import __version__
+from .paths import HIDDEN_DIR
+from .sandboxed.worker import MODULES
+from .seam import InProcessTransport, Submission, failure_status
+
+EXERCISES = tuple(MODULES)
+POINTS_PER_EXERCISE = 10
+SUBMISSION_BUDGET_S = 300.0
+
+
+class _Collector:
+    """pytest plugin: gives the suites their `sub`, and records each test's score and message."""
+
+    def __init__(self, submission):
+        self.submission = submission
+        self.records: dict[str, dict] = {}
+        self.errors: list[str] = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config):
+        config.cnn_submission = self.submission
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or report.failed or report.skipped:
+            self._record(item, report, call)
+
+    def _record(self, item, report, call):
+        exercise = Path(item.fspath).stem.removeprefix("test_")
+        marker = item.get_closest_marker("points")
+        points = float(marker.args[0]) if marker else 0.0
+        status, message = "passed", ""
+        if report.failed:
+            status, message = _classify(call.excinfo)
+        elif report.skipped:
+            status, message = "failed", "skipped"
+        self.records[item.nodeid] = {
+            "exercise": exercise,
+            "name": item.name,
+            "score": points if status == "passed" else 0.0,
+            "max_score": points,
+            "status": status,
+            "message": message,
+        }
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+
+def _classify(excinfo) -> tuple[str, str]:
+    if excinfo is None:
+        return "error", "the test could not run"
+    exc = excinfo.value
+    status = failure_status(exc)
+    if status is not None:
+        if getattr(exc, "_from_student", False):
+            return status, f"{exc.student_where} raised {exc.student_type}: {exc}"[:1000]
+        return status, str(exc)[:1000]
+    text = str(exc)
+    if "Timeout" in type(exc).__name__ or text.startswith("Timeout"):
+        return "timeout", "the test ran out of time"
+    if isinstance(exc, AssertionError):
+        return "failed", _first_lines(text)
+    return "error", f"internal grader error ({type(exc).__name__}: {_first_lines(text)}); please tell your TA"
+
+
+def _first_lines(text, lines=4, chars=800):
+    text = text.split("\nassert ")[0].strip()
+    return "\n".join(text.splitlines()[:lines])[:chars]
+
+
+def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
+    """Run the hidden suites of `exercises` against `submission`; returns per-exercise results."""
+    collector = _Collector(submission)
+    files = [str(HIDDEN_DIR / f"test_{ex}.py") for ex in exercises]
+    args = [*files, "-q", "-p", "no:cacheprovider", "--rootdir", str(HIDDEN_DIR),
+            "-c", str(HIDDEN_DIR / "pytest.ini"), "-W", "ignore"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[collector])
+    if collector.errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the hidden suites did not run (pytest exit {code}): {collector.errors}")
+    results = {}
+    for exercise in exercises:
+        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message")}
+                 for r in collector.records.values() if r["exercise"] == exercise]
+        results[exercise] = {
+            "score": round(sum(t["score"] for t in tests), 6),
+            "max_score": round(sum(t["max_score"] for t in tests), 6),
+            "tests": tests,
+        }
+    return results
+
+
+def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S):
+    """A `Submission` over a directory: sandboxed worker, or in-process for trusted code."""
+    if isolation == "inprocess":
+        transport = InProcessTransport(path)
+    else:
+        from .worker_link import WorkerTransport
+
+        transport = WorkerTransport(path)
+        transport.start()
+    return Submission(transport, total_budget_s=budget_s)
+
+
+def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES) -> dict:
+    """The full result.json document for one unpacked submission directory."""
+    started = time.monotonic()
+    submission = open_submission(path, isolation)
+    try:
+        per_exercise = run_suites(submission, exercises)
+        output = getattr(submission._transport, "output_tail", lambda: "")()
+    finally:
+        submission.close()
+    return {
+        "submission": name or Path(path).name,
+        "score": round(sum(e["score"] for e in per_exercise.values()), 6),
+        "max_score": round(sum(e["max_score"] for e in per_exercise.values()), 6),
+        "exercises": per_exercise,
+        "grader_version": __version__,
+        "duration_s": round(time.monotonic() - started, 3),
+        "isolation": submission.description,
+        "output": output,
+    }

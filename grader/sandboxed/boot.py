@@ -1,0 +1,17 @@
+"""Entry point of the worker inside the sandbox: argv = submission dir, fd in, fd out, site dirs."""
+
+import os
+import sys
+
+submission, fd_in, fd_out, site_dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sys.path.extend(p for p in site_dirs.split(os.pathsep) if p)
+sys.argv = [sys.argv[0]]
+
+import torch  # noqa: E402 - after the path is set up
+
+torch.set_num_threads(1)
+torch.set_flush_denormal(True)
+
+from sandboxed.worker import serve  # noqa: E402
+
+serve(submission, fd_in, fd_out)

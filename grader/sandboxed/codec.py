@@ -1,0 +1,198 @@
+"""Plain-data wire format between the judge and the worker.
+
+Only tensors, numpy arrays, numbers, strings, None and tuples/lists/dicts of these cross,
+as a JSON header plus raw byte buffers. Nothing is ever pickled, so a value coming back from
+student code can't run code in the judge, and a tensor subclass arrives as a plain tensor.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+MAX_FRAME_BYTES = 512 * 1024 * 1024
+_LEN = struct.Struct(">Q")
+
+_TORCH_DTYPES = {
+    str(d).removeprefix("torch."): d
+    for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64,
+              torch.complex128, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+              torch.bool)
+}
+
+
+class CodecError(ValueError):
+    """A value that can't cross the seam, or a frame that breaks the format."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Stands for `numpy.random.default_rng(seed)`: a Generator can't cross, its seed can."""
+
+    seed: int
+
+
+def encode(value) -> tuple[dict, list[bytes]]:
+    """Turn a value into a JSON-able tree and the raw buffers it points to."""
+    buffers: list[bytes] = []
+    nodes = [0]
+
+    def enc(v, depth):
+        nodes[0] += 1
+        if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
+            raise CodecError("the value is nested too deeply or has too many parts")
+        if v is None or type(v) in (bool, str):
+            return v
+        if isinstance(v, int) and not isinstance(v, np.generic):
+            return {"int": int.__repr__(v)}
+        if isinstance(v, float) and not isinstance(v, np.generic):
+            return {"float": float.__repr__(v)}
+        if isinstance(v, str):
+            return str.__str__(v)
+        if isinstance(v, torch.Tensor):
+            t = torch.Tensor.as_subclass(v, torch.Tensor).detach()
+            if t.layout != torch.strided:
+                t = t.to_dense()
+            name = str(t.dtype).removeprefix("torch.")
+            if name not in _TORCH_DTYPES:
+                raise CodecError(f"tensors of dtype {t.dtype} are not supported")
+            t = t.to("cpu").contiguous()
+            buffers.append(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+            return {"tensor": len(buffers) - 1, "dtype": name, "shape": list(t.shape)}
+        if isinstance(v, np.ndarray):
+            if v.dtype.hasobject or v.dtype.kind not in "biufc":
+                raise CodecError(f"numpy arrays of dtype {v.dtype} are not supported")
+            a = np.ascontiguousarray(v)
+            buffers.append(a.tobytes())
+            return {"ndarray": len(buffers) - 1, "dtype": a.dtype.str, "shape": list(a.shape)}
+        if isinstance(v, np.generic):
+            if v.dtype.kind not in "biufc":
+                raise CodecError(f"numpy scalars of dtype {v.dtype} are not supported")
+            buffers.append(np.asarray(v).tobytes())
+            return {"npscalar": len(buffers) - 1, "dtype": v.dtype.str}
+        if isinstance(v, Seeded):
+            return {"seeded": int(v.seed)}
+        if isinstance(v, tuple):
+            return {"tuple": [enc(x, depth + 1) for x in tuple.__iter__(v)]}
+        if isinstance(v, list):
+            return {"list": [enc(x, depth + 1) for x in list.__iter__(v)]}
+        if isinstance(v, dict):
+            return {"dict": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in dict.items(v)]}
+        raise CodecError(f"a {type(v).__name__} object can't be sent to the grader")
+
+    return {"v": enc(value, 0)}, buffers
+
+
+def decode(header: dict, buffers: list[bytes], *, make_rng=None):
+    """Rebuild a value from `encode`'s output, checking every node: the input is untrusted."""
+    nodes = [0]
+
+    def buf(i):
+        if type(i) is not int or not 0 <= i < len(buffers):
+            raise CodecError("bad buffer reference")
+        return buffers[i]
+
+    def shape_of(s):
+        if type(s) is not list or len(s) > 16 or any(type(n) is not int or n < 0 for n in s):
+            raise CodecError("bad shape")
+        return tuple(s)
+
+    def dec(n, depth):
+        nodes[0] += 1
+        if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
+            raise CodecError("value nested too deeply")
+        if n is None or type(n) in (bool, str):
+            return n
+        if type(n) is not dict or len(n) < 1:
+            raise CodecError("bad node")
+        if "int" in n:
+            return int(n["int"])
+        if "float" in n:
+            return float(n["float"])
+        if "tensor" in n:
+            dtype = _TORCH_DTYPES.get(n.get("dtype"))
+            if dtype is None:
+                raise CodecError("bad tensor dtype")
+            shape = shape_of(n.get("shape"))
+            raw = buf(n["tensor"])
+            count = int(np.prod(shape, dtype=np.int64))
+            if len(raw) != count * torch.empty((), dtype=dtype).element_size():
+                raise CodecError("tensor size does not match its shape")
+            if count == 0:
+                return torch.empty(shape, dtype=dtype)
+            return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape)
+        if "ndarray" in n:
+            dtype = np.dtype(str(n.get("dtype")))
+            if dtype.hasobject or dtype.kind not in "biufc":
+                raise CodecError("bad array dtype")
+            shape = shape_of(n.get("shape"))
+            raw = buf(n["ndarray"])
+            if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+                raise CodecError("array size does not match its shape")
+            return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        if "npscalar" in n:
+            dtype = np.dtype(str(n.get("dtype")))
+            if dtype.hasobject or dtype.kind not in "biufc":
+                raise CodecError("bad scalar dtype")
+            raw = buf(n["npscalar"])
+            if len(raw) != dtype.itemsize:
+                raise CodecError("bad scalar size")
+            return np.frombuffer(raw, dtype=dtype)[0]
+        if "seeded" in n:
+            seed = int(n["seeded"])
+            return make_rng(seed) if make_rng else Seeded(seed)
+        if "tuple" in n:
+            return tuple(dec(x, depth + 1) for x in _items(n["tuple"]))
+        if "list" in n:
+            return [dec(x, depth + 1) for x in _items(n["list"])]
+        if "dict" in n:
+            out = {}
+            for pair in _items(n["dict"]):
+                if type(pair) is not list or len(pair) != 2:
+                    raise CodecError("bad dict entry")
+                key = dec(pair[0], depth + 1)
+                if not isinstance(key, (str, int, float, bool, tuple)) and key is not None:
+                    raise CodecError("bad dict key")
+                out[key] = dec(pair[1], depth + 1)
+            return out
+        raise CodecError("unknown node")
+
+    if type(header) is not dict or "v" not in header:
+        raise CodecError("bad header")
+    return dec(header["v"], 0)
+
+
+def _items(x):
+    if type(x) is not list:
+        raise CodecError("bad container")
+    return x
+
+
+def pack(message: dict, buffers: list[bytes] = ()) -> bytes:
+    """One frame: length-prefixed JSON (with buffer sizes) followed by the buffers."""
+    head = dict(message, buffer_sizes=[len(b) for b in buffers])
+    blob = json.dumps(head, allow_nan=True, separators=(",", ":")).encode()
+    return b"".join([_LEN.pack(len(blob)), blob, *buffers])
+
+
+def read_frame(read_exactly) -> tuple[dict, list[bytes]]:
+    """Read one frame with `read_exactly(n) -> bytes`; enforces the size limits."""
+    (size,) = _LEN.unpack(read_exactly(_LEN.size))
+    if size > MAX_FRAME_BYTES:
+        raise CodecError("frame too large")
+    try:
+        head = json.loads(read_exactly(size))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CodecError("frame is not JSON") from exc
+    sizes = head.get("buffer_sizes") if type(head) is dict else None
+    if type(sizes) is not list or any(type(s) is not int or s < 0 for s in sizes):
+        raise CodecError("bad buffer sizes")
+    if sum(sizes) > MAX_FRAME_BYTES:
+        raise CodecError("frame too large")
+    return head, [read_exactly(s) for s in sizes]

@@ -1,0 +1,176 @@
+"""The one seam between hidden tests and a submission.
+
+Hidden tests call `sub.ex3.cutout(x, rng=Seeded(7))`; the call travels as plain data to a
+transport: the worker process of `sandbox.py` in production, or a dispatcher in this process
+for fast local checks. Either way the same codec round-trip happens, so results look the same.
+Student failures come back as exceptions the runner can classify (see `failure_status`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+
+from .sandboxed import codec
+from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
+from .sandboxed.worker import MODULES, Dispatcher
+
+DEFAULT_CALL_TIMEOUT = 10.0
+
+
+class StudentCodeError(Exception):
+    """A failure of the submission that is not an ordinary exception of a builtin type."""
+
+    status = "error"
+
+
+class NotImplementedYet(StudentCodeError):
+    status = "failed"
+
+
+class StudentTimeout(StudentCodeError):
+    status = "timeout"
+
+
+class WorkerCrashed(StudentCodeError):
+    status = "error"
+
+
+def failure_status(exc: BaseException) -> str | None:
+    """'failed' for a wrong answer, 'error'/'timeout' for a broken run, None if not ours."""
+    if isinstance(exc, StudentCodeError):
+        return exc.status
+    if getattr(exc, "_from_student", False):
+        return "error"
+    return None
+
+
+def raise_remote(error: dict, what: str):
+    """Re-raise a worker-side exception as a fresh judge-side one of the nearest builtin type."""
+    message = str(error.get("message", ""))[:2000]
+    kind = error.get("kind")
+    if kind == "not_implemented":
+        raise NotImplementedYet(f"{what} is not implemented yet")
+    if kind == "import":
+        raise StudentCodeError(message)
+    if kind == "exit":
+        raise StudentCodeError(f"your code called exit() during {what}")
+    if kind == "codec":
+        raise StudentCodeError(f"{what} returned something the grader can't read: {message}")
+    cls = getattr(builtins, str(error.get("builtin")), None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = StudentCodeError
+    try:
+        exc = cls(message)
+    except Exception:  # noqa: BLE001 - builtins such as UnicodeError need other arguments
+        exc = StudentCodeError(message)
+    exc._from_student = True
+    exc.student_type = str(error.get("type", cls.__name__))[:100]
+    exc.student_where = what
+    raise exc
+
+
+class InProcessTransport:
+    """Runs the submission in this process. For trusted code (the reference) and fast checks."""
+
+    description = "in-process (no isolation)"
+
+    _count = 0
+
+    def __init__(self, root):
+        InProcessTransport._count += 1
+        self.dispatcher = Dispatcher(root, module_prefix=f"_cnn_grader_{InProcessTransport._count}_")
+
+    def request(self, op, exercise, name, args, kwargs, timeout):
+        header, buffers = codec.encode((list(args), dict(kwargs)))
+        frame = codec.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+        request, request_buffers = codec.read_frame(_reader(frame))
+        reply, reply_buffers = self.dispatcher.handle(request, request_buffers)
+        return codec.read_frame(_reader(codec.pack(reply, reply_buffers)))
+
+    def close(self):
+        pass
+
+
+def _reader(data: bytes):
+    view, pos = memoryview(data), [0]
+
+    def read_exactly(n):
+        chunk = bytes(view[pos[0]:pos[0] + n])
+        pos[0] += n
+        return chunk
+
+    return read_exactly
+
+
+class Submission:
+    """What hidden tests see as `sub` (and `ref`): exercises as attributes, plus tasks."""
+
+    def __init__(self, transport, *, total_budget_s: float | None = None):
+        self._transport = transport
+        self._poisoned: dict[tuple, str] = {}
+        self._deadline = time.monotonic() + total_budget_s if total_budget_s else None
+        self.description = transport.description
+
+    def __getattr__(self, exercise):
+        if exercise not in MODULES:
+            raise AttributeError(exercise)
+        return _ExerciseProxy(self, exercise)
+
+    def value(self, exercise, name):
+        return self._request("value", exercise, name, (), {}, DEFAULT_CALL_TIMEOUT, f"{name}")
+
+    def task(self, name, *args, timeout=DEFAULT_CALL_TIMEOUT, exercise=None, what=None, **kwargs):
+        """Run a named task beside the submission; `exercise` scopes timeouts and crashes."""
+        return self._request("task", exercise, name, args, kwargs, timeout, what or f"{name}")
+
+    def _request(self, op, exercise, name, args, kwargs, timeout, what):
+        for key in ((exercise,), (exercise, name)):
+            if key in self._poisoned:
+                cls, message = self._poisoned[key]
+                raise cls(message)
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise StudentTimeout("the submission used up its total time budget")
+            timeout = min(timeout, left)
+        try:
+            reply, buffers = self._transport.request(op, exercise, name, args, kwargs, timeout)
+        except (StudentTimeout, WorkerCrashed) as exc:
+            # Don't pay for the same hang again; a module that breaks on import is broken for good.
+            if exercise is not None and not getattr(exc, "module_loaded", True):
+                self._poisoned[(exercise,)] = (type(exc), str(exc))
+            elif isinstance(exc, StudentTimeout):
+                self._poisoned[(exercise, name)] = (StudentTimeout, f"{what} timed out earlier, so it was not run again")
+            raise
+        if type(reply) is not dict or not reply.get("ok"):
+            raise_remote(reply.get("error") if type(reply) is dict and type(reply.get("error")) is dict
+                         else {}, what)
+        return codec.decode(reply.get("payload"), buffers)
+
+    def close(self):
+        self._transport.close()
+
+
+class _ExerciseProxy:
+    def __init__(self, submission, exercise):
+        self._submission, self._exercise = submission, exercise
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _FunctionProxy(self._submission, self._exercise, name)
+
+
+class _FunctionProxy:
+    def __init__(self, submission, exercise, name):
+        self._submission, self._exercise, self._name = submission, exercise, name
+
+    def __call__(self, *args, **kwargs):
+        return self._submission._request("call", self._exercise, self._name, args, kwargs,
+                                         DEFAULT_CALL_TIMEOUT, f"{self._name}()")
+
+    def probe(self, *args, **kwargs):
+        """Call and also report {'result', 'inputs_unchanged', 'rng_next'}."""
+        return self._submission._request("probe", self._exercise, self._name, args, kwargs,
+                                         DEFAULT_CALL_TIMEOUT, f"{self._name}()")

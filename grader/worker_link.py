@@ -1,0 +1,161 @@
+"""The judge's end of the worker: framed requests with deadlines, and a fresh worker after a crash.
+
+Everything read from the worker is untrusted bytes: frames are size-checked and decoded by
+the codec, never unpickled. A worker that dies, hangs or talks nonsense is killed with its
+whole process group and replaced lazily by the next request.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from . import sandbox
+from .sandboxed import codec
+from .seam import StudentTimeout, WorkerCrashed
+
+STARTUP_TIMEOUT = 60.0
+LOG_TAIL_BYTES = 4000
+
+
+class WorkerTransport:
+    """Runs one submission in sandboxed worker processes, one at a time."""
+
+    def __init__(self, submission_dir, limits: sandbox.Limits | None = None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="cnn-grader-")
+        root = Path(self._tmp.name)
+        os.chmod(root, 0o755)
+        self._submission = sandbox.copy_submission(Path(submission_dir), root / "submission")
+        self._kit = sandbox.make_kit(root / "kit")
+        self.log_path = root / "output.log"
+        self._limits = limits or sandbox.Limits()
+        self._worker: sandbox.WorkerProcess | None = None
+        self._loaded: set = set()
+        self.description = sandbox.describe()
+        self.restarts = 0
+
+    def start(self):
+        """Start a worker now, so its imports overlap with the judge's own start-up."""
+        if self._worker is None:
+            self._worker = sandbox.WorkerProcess(self._submission, self._kit, self.log_path, self._limits)
+            self._ready = False
+
+    def _wait_ready(self):
+        """The worker's start-up (importing torch) is the grader's time, not the student's."""
+        try:
+            hello, _ = codec.read_frame(_Reader(self._worker.fd_from_worker, time.monotonic() + STARTUP_TIMEOUT))
+        except (TimeoutError, EOFError, OSError, codec.CodecError):
+            self._discard()
+            raise WorkerCrashed("the grader's sandbox failed to start; please tell your TA") from None
+        if hello.get("ready") is not True:
+            self._discard()
+            raise WorkerCrashed("the grader's sandbox failed to start; please tell your TA")
+        self._ready = True
+
+    def request(self, op, exercise, name, args, kwargs, timeout):
+        if exercise is not None and exercise not in self._loaded and op != "load":
+            reply = self._exchange("load", exercise, None, (), {}, timeout,
+                                   f"importing {exercise}/{sandbox.MODULES.get(exercise, '?')}.py", True)
+            if not (type(reply[0]) is dict and reply[0].get("ok")):
+                return reply
+            self._loaded.add(exercise)
+        what = f"{name}()" if op in ("call", "probe") else name
+        return self._exchange(op, exercise, name, args, kwargs, timeout, what, False)
+
+    def _exchange(self, op, exercise, name, args, kwargs, timeout, what, importing):
+        header, buffers = codec.encode((list(args), dict(kwargs)))
+        frame = codec.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+        self.start()
+        if not self._ready:
+            self._wait_ready()
+        worker = self._worker
+        deadline = time.monotonic() + timeout
+        try:
+            _write_all(worker.fd_to_worker, frame, deadline)
+            return codec.read_frame(_Reader(worker.fd_from_worker, deadline))
+        except TimeoutError:
+            self._discard()
+            exc = StudentTimeout(f"timed out after {timeout:g} s {'while ' if importing else 'in '}{what}")
+            exc.module_loaded = not importing
+            raise exc from None
+        except (EOFError, OSError, codec.CodecError) as err:
+            status = self._discard()
+            exc = WorkerCrashed(_crash_message(status, what, err))
+            exc.module_loaded = not importing
+            raise exc from None
+
+    def _discard(self):
+        worker, self._worker = self._worker, None
+        self._loaded.clear()
+        self.restarts += 1
+        if worker is None:
+            return None
+        worker.kill()
+        return worker.process.returncode
+
+    def output_tail(self, limit=LOG_TAIL_BYTES) -> str:
+        """The end of what the student's code printed, for feedback."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(0, os.SEEK_END)
+                size = log.tell()
+                log.seek(max(0, size - limit))
+                text = log.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return ("[... earlier output cut ...]\n" if size > limit else "") + text
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+        self._tmp.cleanup()
+
+
+def _crash_message(status, what, err):
+    if isinstance(err, codec.CodecError):
+        return f"the grader could not read what {what} sent back ({err}); the worker was restarted"
+    if status is None:
+        return f"your code stopped the worker during {what}"
+    if status < 0:
+        sig = -status
+        reason = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being killed (memory or process limit?)",
+                  signal.SIGXCPU: "running out of CPU time", signal.SIGABRT: "an abort"}.get(sig, signal.Signals(sig).name)
+        return f"the worker crashed with {reason} during {what}"
+    return f"your code exited (exit code {status}) during {what}; use return values, not exit()"
+
+
+def _write_all(fd, data, deadline):
+    view = memoryview(data)
+    while view:
+        _wait(fd, deadline, write=True)
+        view = view[os.write(fd, view):]
+
+
+def _wait(fd, deadline, write=False):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
+    if not (ready[1] if write else ready[0]):
+        raise TimeoutError
+
+
+class _Reader:
+    def __init__(self, fd, deadline):
+        self.fd, self.deadline = fd, deadline
+
+    def __call__(self, n):
+        chunks, left = [], n
+        while left:
+            _wait(self.fd, self.deadline)
+            chunk = os.read(self.fd, min(left, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,25 @@
+"""Bug-zoo mutants: a realistic student mistake written as a small edit of the reference.
+
+Keeping mistakes as edits, not copies, means the zoo can't drift from the reference: when
+the reference changes, a mutant whose snippet no longer matches fails loudly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    old: str
+    new: str
+    why: str
+    count: int = 1
+
+    def apply(self, source: str) -> str:
+        found = source.count(self.old)
+        if found != self.count:
+            raise AssertionError(f"mutant {self.name}: expected {self.count} occurrence(s) of the "
+                                 f"snippet in the reference, found {found}")
+        return source.replace(self.old, self.new)
