@@ -21,6 +21,9 @@ RUN python3 -m venv /opt/venv
 # pyproject.toml keeps the COPY from having no source at all. A wheelhouse (made by
 # docker/make-wheelhouse.sh) lands in /wheelhouse/ and switches pip to --no-index.
 # This layer and the next depend on pyproject.toml and the wheels only, not on the sources.
+# The RUN then drops, to keep the image lean, torch's C++ headers (for building extensions;
+# there is no compiler anyway), its C++ unit-test binaries and protoc: ~200 MB.
+# torch_shm_manager stays (tensor sharing between processes).
 COPY pyproject.toml wheelhouse* /wheelhouse/
 RUN set -eu; \
     /opt/venv/bin/python -c 'import sys, tomllib; d = tomllib.load(open(sys.argv[1], "rb")); \
@@ -34,7 +37,11 @@ print("\n".join(d["project"]["dependencies"] + d["build-system"]["requires"]))' 
     fi; \
     /opt/venv/bin/pip install --only-binary=:all: "$@" -r /tmp/requirements.txt; \
     /opt/venv/bin/python -c 'import torch; assert torch.version.cuda is None, torch.version.cuda; print("torch", torch.__version__)'; \
-    rm -rf /tmp/requirements.txt /root/.cache
+    rm -rf /tmp/requirements.txt /root/.cache; \
+    torch_dir=$(/opt/venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))'); \
+    rm -rf "$torch_dir/include" "$torch_dir/test"; \
+    find "$torch_dir/bin" -type f ! -name torch_shm_manager -delete; \
+    /opt/venv/bin/python -c 'import torch; torch.nn.Conv2d(1, 2, 3)(torch.ones(1, 1, 5, 5)).sum().item()' 
 
 # ---- final image ---------------------------------------------------------------------------
 FROM ${BASE_IMAGE}

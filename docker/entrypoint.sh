@@ -15,6 +15,9 @@
 #     runs under that uid, still with group `judge`, so results belong to the host user.
 #     Write access for group/others is taken away, so `student` can't write there.
 # This shell stays as PID 1: it reaps orphans and passes SIGTERM/SIGINT on to the judge.
+#
+# `docker run IMAGE --as-judge CMD ARGS...` runs CMD instead of cnn-grader, as the judge with
+# the same users, capabilities and environment (for checks and debugging; tests/test_docker.py).
 set -eu
 
 JUDGE=judge
@@ -24,11 +27,19 @@ CAPS=setuid,setgid,kill
 
 say() { echo "cnn-grader-entrypoint: $*" >&2; }
 
+command=cnn-grader
+if [ "${1:-}" = --as-judge ]; then
+    shift
+    [ $# -gt 0 ] || { say "--as-judge needs a command"; exit 2; }
+    command=$1
+    shift
+fi
+
 if [ "$(id -u)" != 0 ]; then
     # Started with --user: we can't switch users, so there is no second user for the workers.
     if [ "${CNN_GRADER_ALLOW_SINGLE_USER:-}" = 1 ]; then
         say "not started as root: judge and workers both run as uid $(id -u) (weaker isolation)"
-        exec cnn-grader "$@"
+        exec "$command" "$@"
     fi
     say "the image must start as root (it drops to the users '$JUDGE' and '$STUDENT' itself);"
     say "don't pass --user, or set CNN_GRADER_ALLOW_SINGLE_USER=1 to run without a separate worker user"
@@ -63,7 +74,7 @@ setpriv --reuid="$judge_uid" --regid="$judge_gid" --groups="$judge_gid" \
     --ambient-caps="-all,+$(echo "$CAPS" | sed 's/,/,+/g')" \
     --bounding-set="-all,+$(echo "$CAPS" | sed 's/,/,+/g')" \
     --no-new-privs \
-    -- cnn-grader "$@" &
+    -- "$command" "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM HUP
 while :; do

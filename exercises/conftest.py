@@ -98,6 +98,11 @@ def _preload_solutions() -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config._cnn_grader_target = _target(config)
     if config._cnn_grader_target == "solutions":
+        if not _solution_modules():
+            raise pytest.UsageError(
+                f"target=solutions, but there are no reference solutions in {SOLUTIONS_DIR} "
+                "(the student copy of the course doesn't include them)"
+            )
         _preload_solutions()
     # Short tracebacks unless the student asked for another style with --tb.
     if getattr(config.option, "tbstyle", "auto") == "auto":
@@ -106,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     if getattr(config, "_cnn_grader_target", "exercises") == "solutions":
-        return "cnn-grader: testing the REFERENCE solutions in solutions/ (CNN_GRADER_TARGET=solutions)"
+        return "cnn-grader: testing the REFERENCE solutions in solutions/ (target=solutions)"
     return "cnn-grader: testing YOUR code in exercises/ (set CNN_GRADER_TARGET=solutions to test the reference)"
 
 

@@ -22,3 +22,33 @@ def write_json(document, path):
     from .files import write_atomic
 
     write_atomic(Path(path), json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def judge(submission, *, name, out_dir, isolation="sandbox", exercises=runner.EXERCISES,
+          visibility="after_published", handle_signals=False) -> dict:
+    """Grade one submission into `out_dir` (result.json, feedback.md, results.json), atomically.
+
+    The building block of `batch`, run there in a subprocess of its own; a submission the
+    archive checks refuse gets an error result (score 0) with the reason, not an exception.
+    """
+    from . import batch as _batch
+
+    return _batch.judge(submission, name=name, out_dir=out_dir, isolation=isolation,
+                        exercises=tuple(exercises), visibility=visibility, handle_signals=handle_signals)
+
+
+def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=runner.EXERCISES,
+          timeout=None, visibility="after_published", progress=True, judge_command=None) -> dict:
+    """Grade every subfolder and .zip of `directory` into `out` (see grader.batch)."""
+    from . import batch as _batch
+
+    return _batch.run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation,
+                            exercises=tuple(exercises), timeout=timeout or _batch.JUDGE_TIMEOUT_S,
+                            visibility=visibility, progress=progress, judge_command=judge_command)
+
+
+def release(out, *, force=False) -> Path:
+    """Write the student bundle (stubs, public tests, lab, README, pack script) to `out`."""
+    from .release import build_release
+
+    return build_release(out, force=force)

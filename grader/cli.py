@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import __version__, api
+from .batch import JUDGE_TIMEOUT_S
 
 
 def _grade(args):
@@ -23,6 +24,66 @@ def _grade(args):
     return 0
 
 
+def _exercise_list(text):
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [ex for ex in chosen if ex not in _all_exercises()]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown exercise(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(_all_exercises())}")
+    return chosen
+
+
+def _all_exercises():
+    from .feedback import EXERCISES
+
+    return EXERCISES
+
+
+def _batch(args):
+    api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
+              exercises=args.exercises or _all_exercises(), timeout=args.timeout, visibility=args.visibility,
+              progress=not args.no_progress)
+    return 0
+
+
+def _judge(args):
+    result = api.judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
+                       exercises=args.exercises or _all_exercises(), visibility=args.visibility,
+                       handle_signals=True)
+    print(f"{result['submission']}: {result['score']:g} / {result['max_score']:g} -> {args.out_dir}")
+    return 0
+
+
+def _release(args):
+    out = api.release(args.out, force=args.force)
+    print(f"wrote the student bundle to {out}")
+    print(f"try it: cd {out} && pip install -r requirements.txt && pytest exercises/ex1")
+    return 0
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+VISIBILITIES = ["hidden", "after_due_date", "after_published", "visible"]
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="cnn-grader", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cnn-grader {__version__}")
@@ -35,6 +96,42 @@ def build_parser():
     grade.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
                        help="inprocess runs student code in this process: only for trusted code")
     grade.set_defaults(run=_grade)
+
+    batch = commands.add_parser(
+        "batch", help="grade every subfolder and .zip of a folder, one judge process each",
+        description="Grade a class: each subfolder or .zip of DIRECTORY is one submission. Writes "
+                    "OUT/NAME/{result.json,feedback.md,results.json} and OUT/grades.csv. Exits 0 "
+                    "when grading completed, whatever the scores.")
+    batch.add_argument("directory")
+    batch.add_argument("--out", required=True, metavar="OUT", help="folder for the results")
+    batch.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                       help="grade N submissions at a time (default 1)")
+    batch.add_argument("--resume", action="store_true",
+                       help="skip submissions whose OUT/NAME/result.json already exists")
+    batch.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
+                       help="inprocess runs student code in the judge process: only for trusted code")
+    batch.add_argument("--exercises", type=_exercise_list, default=None, metavar="ex1,ex2,...",
+                       help="grade only these exercises (default: all)")
+    batch.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                       help=f"wall-clock limit per submission (default {JUDGE_TIMEOUT_S:g})")
+    batch.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
+                       help="Gradescope visibility of the tests in each results.json")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(run=_batch)
+
+    judge = commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder")
+    judge.add_argument("submission")
+    judge.add_argument("--name", required=True)
+    judge.add_argument("--out-dir", required=True)
+    judge.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox")
+    judge.add_argument("--exercises", type=_exercise_list, default=None, metavar="ex1,ex2,...")
+    judge.add_argument("--visibility", choices=VISIBILITIES, default="after_published")
+    judge.set_defaults(run=_judge)
+
+    release = commands.add_parser("release", help="write the bundle students get (no solutions, no hidden tests)")
+    release.add_argument("--out", required=True, metavar="DIR")
+    release.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
+    release.set_defaults(run=_release)
     return parser
 
 

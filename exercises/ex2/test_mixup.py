@@ -7,6 +7,13 @@ import torch
 from mixup import mix, mixup_batch, one_hot
 
 
+def _assert_close(got, want, msg, atol=1e-5, rtol=1.3e-6):
+    """Like torch.testing.assert_close, minus its slow first import."""
+    assert isinstance(got, torch.Tensor), f"{msg} (expected a tensor, got {type(got).__name__})"
+    assert got.shape == want.shape, f"{msg} (expected shape {tuple(want.shape)}, got {tuple(got.shape)})"
+    assert torch.allclose(got.to(want.dtype), want, atol=atol, rtol=rtol), f"{msg}\nexpected\n{want}\ngot\n{got}"
+
+
 def _batch(n=6, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.rand(n, 1, 4, 4, generator=g)
@@ -35,8 +42,8 @@ def test_mix_formula():
     perm = torch.tensor([1, 2, 3, 0])
     x_before, y_before = x.clone(), y_soft.clone()
     x_mixed, y_mixed = mix(x, y_soft, 0.7, perm)
-    torch.testing.assert_close(x_mixed, 0.7 * x + 0.3 * x[perm], msg="x_mixed should be lam * x + (1 - lam) * x[perm]")
-    torch.testing.assert_close(y_mixed, 0.7 * y_soft + 0.3 * y_soft[perm], msg="y_mixed should be lam * y_soft + (1 - lam) * y_soft[perm]")
+    _assert_close(x_mixed, 0.7 * x + 0.3 * x[perm], "x_mixed should be lam * x + (1 - lam) * x[perm]")
+    _assert_close(y_mixed, 0.7 * y_soft + 0.3 * y_soft[perm], "y_mixed should be lam * y_soft + (1 - lam) * y_soft[perm]")
     assert torch.equal(x, x_before) and torch.equal(y_soft, y_before), "mix() must not modify its inputs in place"
 
 
@@ -47,11 +54,11 @@ def test_mixup_batch_draws_lam_then_perm():
     rng = np.random.default_rng(7)
     lam = float(rng.beta(0.4, 0.4))
     perm = torch.as_tensor(rng.permutation(6))
-    torch.testing.assert_close(x_mixed, lam * x + (1 - lam) * x[perm],
-                               msg="x_mixed differs: draw lam = rng.beta(alpha, alpha) FIRST, then perm = rng.permutation(N)")
+    _assert_close(x_mixed, lam * x + (1 - lam) * x[perm],
+                               "x_mixed differs: draw lam = rng.beta(alpha, alpha) FIRST, then perm = rng.permutation(N)")
     y1 = torch.nn.functional.one_hot(y, 3).float()
-    torch.testing.assert_close(y_soft, lam * y1 + (1 - lam) * y1[perm],
-                               msg="the labels must be mixed with the same lam and perm as the images")
+    _assert_close(y_soft, lam * y1 + (1 - lam) * y1[perm],
+                               "the labels must be mixed with the same lam and perm as the images")
 
 
 def test_mixup_batch_alpha_zero_draws_nothing():

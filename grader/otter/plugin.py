@@ -42,8 +42,10 @@ from typing import Any, Optional
 from .results import (
     EXTRA_KEY,
     error_results,
+    failure_results,
+    is_final,
+    judge_results,
     pending_results,
-    to_gradescope,
     write_gradescope,
 )
 
@@ -62,23 +64,10 @@ ENTRY_NOTEBOOK = "cnn_grader_entry.ipynb"
 #: what our autograder puts into the submission directory (everything else there is the student's)
 OTTER_OWNED = frozenset({"tests", ENTRY_NOTEBOOK})
 
-#: the exercise modules, for uploads that lost their folders (files dragged in one by one)
-EXERCISE_MODULES = {
-    "ex1": "shapes.py",
-    "ex2": "mixup.py",
-    "ex3": "cutout.py",
-    "ex4": "soft_ce.py",
-    "ex5": "metrics.py",
-    "ex6": "square_border.py",
-    "ex7": "flatten_head.py",
-}
-
 DEFAULTS: dict[str, Any] = {
-    "judge_command": None,  # None: [sys.executable, "-m", "grader", "grade"]
+    "judge_command": None,  # argv of `cnn-grader`; None: [sys.executable, "-P", "-m", "grader"]
     "judge_timeout": 1800,  # seconds for the whole judge run
-    "per": "test",  # Gradescope entries: "test" or "exercise"
-    "hidden_visibility": "after_published",
-    "public_visibility": "visible",
+    "visibility": "after_published",  # of the judge's (hidden) tests and the total on Gradescope
     "max_files": 2000,
     "max_bytes": 64 * 1024 * 1024,
 }
@@ -91,11 +80,11 @@ def _log(*parts: Any) -> None:
 
 
 def default_judge_command() -> list[str]:
-    """``python -m grader grade`` with the interpreter otter runs on (``-P``: no cwd on sys.path)."""
+    """``python -m grader`` with the interpreter otter runs on (``-P``: no cwd on sys.path)."""
     cmd = [sys.executable]
     if sys.version_info >= (3, 11):
         cmd.append("-P")
-    return cmd + ["-m", "grader", "grade"]
+    return cmd + ["-m", "grader"]
 
 
 # ---------------------------------------------------------------------------- submission staging
@@ -109,8 +98,8 @@ def stage_submission(src: Path, dest: Path, *, max_files: int, max_bytes: int) -
     """Copy the student's regular files from ``src`` to ``dest`` and return what to grade.
 
     Symlinks, devices, otter's own files and caches are skipped. Returns the path to pass to the
-    judge: ``dest`` itself, a sub-folder when the upload wrapped everything in one folder, or a
-    single uploaded ``.zip``.
+    judge: ``dest`` (the judge finds the exercise modules in any layout it accepts), or the one
+    ``.zip`` uploaded when that is all there is.
     """
     dest.mkdir(parents=True, exist_ok=True)
     n_files = n_bytes = 0
@@ -140,7 +129,8 @@ def stage_submission(src: Path, dest: Path, *, max_files: int, max_bytes: int) -
             n_bytes += st.st_size
             if n_files > max_files or n_bytes > max_bytes:
                 raise SubmissionTooLarge(
-                    f"the upload has more than {max_files} files or {max_bytes // 2**20} MiB"
+                    f"the upload has more than {max_files} files or more than "
+                    f"{max_bytes // 2**20} MiB; upload the submission.zip of the release bundle"
                 )
             target = dest / rel_root / f
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,31 +139,11 @@ def stage_submission(src: Path, dest: Path, *, max_files: int, max_bytes: int) -
     return _grading_root(dest)
 
 
-def _has_exercises(d: Path) -> bool:
-    return any((d / ex).is_dir() for ex in EXERCISE_MODULES) or (d / "exercises").is_dir()
-
-
 def _grading_root(dest: Path) -> Path:
-    if _has_exercises(dest):
-        return dest
-    entries = [p for p in dest.iterdir()]
-    # one wrapping folder, e.g. submission/ex1/... -> grade submission/
-    dirs = [p for p in entries if p.is_dir()]
-    if len(dirs) == 1 and _has_exercises(dirs[0]):
-        return dirs[0]
-    # modules uploaded loose (Gradescope's file upload drops folders): put them in place
-    placed = False
-    for ex, module in EXERCISE_MODULES.items():
-        loose = dest / module
-        if loose.is_file() and not (dest / ex).exists():
-            (dest / ex).mkdir()
-            loose.rename(dest / ex / module)
-            placed = True
-    if placed:
-        return dest
-    zips = [p for p in entries if p.is_file() and p.suffix.lower() == ".zip"]
-    if len(zips) == 1:
-        return zips[0]  # the judge reads .zip submissions itself
+    if not any(dest.rglob("*.py")):
+        zips = [p for p in dest.iterdir() if p.is_file() and p.suffix.lower() == ".zip"]
+        if len(zips) == 1:
+            return zips[0]  # a zip inside the upload: the judge unpacks .zip submissions itself
     return dest
 
 
@@ -220,14 +190,20 @@ def run_judge(
     work = Path(workdir or tempfile.mkdtemp(prefix="cnn-grader-judge-"))
     out_json = work / "result.json"
     run_dir = work / "cwd"  # empty working directory: nothing to import from
-    run_dir.mkdir(exist_ok=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "OTTER_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    note = ""
+    if not bwrap_works():
+        # bubblewrap is installed but cannot make namespaces here (some container hosts): the
+        # judge would fail every test, so tell it to use its rlimit-only fallback instead
+        env["CNN_GRADER_NO_BWRAP"] = "1"
+        note = "warning: bubblewrap cannot create namespaces here; judge runs without it\n"
     log_path = work / "judge.log"
     try:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                cmd + [str(target), "--json", str(out_json)],
+                cmd + ["grade", str(target), "--json", str(out_json)],
                 cwd=run_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -240,13 +216,13 @@ def run_judge(
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
                 proc.wait()
-                return None, f"the judge did not finish within {timeout:.0f} s\n" + _tail(log_path)
+                return None, f"the judge did not finish within {timeout:g} s\n" + _tail(log_path)
             finally:
                 if proc.poll() is None:
                     _kill_group(proc)
             # the judge has exited; make sure nothing it started lingers
             _kill_group(proc)
-        text = _tail(log_path)
+        text = note + _tail(log_path)
         if rc != 0:
             return None, f"the judge exited with code {rc}\n{text}"
         try:
@@ -260,6 +236,22 @@ def run_judge(
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def bwrap_works() -> bool:
+    """False only when bubblewrap is installed but cannot sandbox anything on this machine."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap or os.environ.get("CNN_GRADER_NO_BWRAP") or os.environ.get("CNN_GRADER_WORKER_USER"):
+        return True  # nothing to decide: the judge chooses its own fallback
+    try:
+        probe = subprocess.run(
+            [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
 
 
 def _tail(path: Path, limit: int = 6000) -> str:
@@ -292,41 +284,37 @@ def grade_directory(submission_dir: Path, config: dict[str, Any], *, clear: bool
             if left:
                 raise RuntimeError(f"could not clear the submission directory: {left}")
         if target is None:
-            return (
-                error_results(
-                    f"Your upload could not be graded: {staged_error}.",
-                    execution_time=time.monotonic() - t0,
-                ),
-                staged_error,
-            )
+            message = staged_error
+            return failure_results(message, duration_s=time.monotonic() - t0), message
         result, log = run_judge(
             target,
             command=cfg["judge_command"],
             timeout=float(cfg["judge_timeout"]),
             workdir=private / "judge",
         )
-        elapsed = time.monotonic() - t0
         if result is None:
-            return (
-                error_results(
-                    "The autograder could not grade this submission. "
-                    "Please contact your instructor.",
-                    detail=log,
-                    execution_time=elapsed,
-                ),
-                log,
-            )
-        gs = to_gradescope(
-            result,
-            visibility=cfg["hidden_visibility"],
-            public_visibility=cfg["public_visibility"],
-            per=cfg["per"],
-            execution_time=elapsed,
-        )
-        gs["extra_data"][EXTRA_KEY]["final"] = True
-        return gs, log
+            if log.startswith("the judge did not finish"):
+                message = (f"the grader ran out of time on this submission (its limit is "
+                           f"{float(cfg['judge_timeout']):g} s) and was stopped; this is not your "
+                           "fault: please tell your TA")
+            else:
+                message = _rejection(log) or (
+                    "the grader failed on this submission; this is not your fault: please tell your TA"
+                )
+            return failure_results(message, detail=log, duration_s=time.monotonic() - t0), log
+        return judge_results(result, visibility=cfg["visibility"]), log
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def _rejection(log: str) -> str:
+    """The judge's student-facing reason for refusing an upload (``cnn-grader: error: ...``)."""
+    if "the judge exited with code 2" not in log:
+        return ""
+    for line in reversed(log.splitlines()):
+        if line.startswith("cnn-grader: error: "):
+            return line.removeprefix("cnn-grader: error: ").strip()
+    return ""
 
 
 def empty_notebook():
@@ -373,10 +361,11 @@ class JudgePlugin(AbstractOtterPlugin):
         except BaseException as e:  # never let otter fall back to its own grading
             tb = traceback.format_exc()
             self.judge_log = tb
-            self.gradescope = error_results(
-                "The autograder could not grade this submission. Please contact your instructor.",
+            self.gradescope = failure_results(
+                "the autograder failed on this submission; this is not your fault: "
+                "please tell your TA",
                 detail=tb,
-                execution_time=time.monotonic() - t0,
+                duration_s=time.monotonic() - t0,
             )
             if isinstance(e, KeyboardInterrupt):
                 raise
@@ -395,7 +384,7 @@ class JudgePlugin(AbstractOtterPlugin):
     def after_grading(self, results):
         if self.gradescope is None:  # before_grading never ran: be safe, grade nothing
             self.gradescope = error_results(
-                "The autograder could not grade this submission. Please contact your instructor."
+                "The autograder could not grade this submission; please tell your instructor."
             )
         results.__class__ = JudgeGradingResults
         results._cnn_grader_gradescope = self.gradescope
@@ -431,7 +420,7 @@ class JudgeGradingResults(_GradingResults):  # type: ignore[misc,valid-type]
     @property
     def possible(self):
         info = (self._cnn_grader_gradescope.get("extra_data") or {}).get(EXTRA_KEY) or {}
-        return info.get("max_score") or 0
+        return sum((e or {}).get("max_score") or 0 for e in (info.get("exercises") or {}).values())
 
 
 # ---------------------------------------------------------------------------- Gradescope entry
@@ -444,11 +433,6 @@ def _read_json(path: Path) -> Optional[dict]:
         return data if isinstance(data, dict) else None
     except (OSError, ValueError):
         return None
-
-
-def _is_final(data: Optional[dict]) -> bool:
-    info = ((data or {}).get("extra_data") or {}).get(EXTRA_KEY) or {}
-    return bool(info.get("final")) or ("error" in info and not info.get("pending"))
 
 
 def _plugin_config_from(ag_dir: Path) -> dict[str, Any]:
@@ -471,7 +455,7 @@ def gradescope_main(autograder_dir: str = "/autograder") -> int:
         _log("otter stopped with an error:")
         traceback.print_exc()
         sys.stdout.flush()
-    if _is_final(_read_json(results_path)):
+    if is_final(_read_json(results_path)):
         return 0
     _log("otter ended without the judge's results; grading with the judge directly")
     try:
@@ -479,9 +463,9 @@ def gradescope_main(autograder_dir: str = "/autograder") -> int:
         if log.strip():
             print(log[-3000:], flush=True)
     except BaseException:  # noqa: BLE001
-        gs = error_results(
-            "The autograder could not grade this submission. Please contact your instructor.",
-            detail=traceback.format_exc(),
+        print(traceback.format_exc(), flush=True)
+        gs = failure_results(
+            "the autograder failed on this submission; this is not your fault: please tell your TA"
         )
     write_gradescope(gs, results_path)
     return 0

@@ -1,4 +1,5 @@
 """Exercise 7 (reference): the lab's conv stack with a flatten + Linear head."""
+import torch
 from torch import nn
 
 
@@ -15,6 +16,7 @@ class FlattenHeadCNN(nn.Module):
     def __init__(self, num_classes=4, input_size=16):
         super().__init__()
         self.input_size = input_size
+        # The same layers, in the same order, as cnnlab.conv_stack().
         self.features = nn.Sequential(
             nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -23,7 +25,7 @@ class FlattenHeadCNN(nn.Module):
         self.head = nn.Sequential(
             nn.Flatten(), nn.Linear(flattened_features(input_size), num_classes))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         expected = (self.input_size, self.input_size)
         if x.dim() != 4 or tuple(x.shape[-2:]) != expected:
             raise ValueError(

@@ -1,0 +1,273 @@
+"""Turning what a student hands in (a folder or a .zip) into a folder that mirrors exercises/.
+
+`unpacked(path)` yields a fresh temporary directory holding only the seven exercise modules
+(`ex1/shapes.py`, ..., `ex7/flatten_head.py`) that the submission has; everything else is
+ignored, and a missing module counts as an untouched stub (the runner reports it as missing).
+
+Accepted layouts (the first that holds an exercise module wins):
+    ex1/shapes.py ...                        the folder itself mirrors exercises/
+    exercises/ex1/shapes.py ...              a leading exercises/ folder
+    alice/ex1/shapes.py, submission/exercises/ex1/shapes.py
+                                             one top-level folder wrapping either of the above
+    shapes.py, cutout.py ...                 modules without their exN folders (dragged in one by one)
+
+Never trusted: a zip's names, sizes and modes. An archive is refused as a whole, with a
+student-facing `SubmissionRejected`, for a path that could leave the extraction directory
+(`..`, absolute paths, drive letters, backslashes, NUL), a symlink entry, an encrypted entry,
+too many entries, a file or a total that is too large, or a compression ratio typical of a zip
+bomb; sizes are checked on the bytes actually decompressed, not only on the headers. Files
+are written only under names the grader makes up itself, inside the extraction directory.
+A folder is read without ever following a symlink, like the sandbox's own copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+# The seven modules, as grader.sandboxed.worker.MODULES (a test checks it); spelled out here so
+# that this module imports nothing but the standard library.
+MODULES = {
+    "ex1": "shapes", "ex2": "mixup", "ex3": "cutout", "ex4": "soft_ce",
+    "ex5": "metrics", "ex6": "square_border", "ex7": "flatten_head",
+}
+MIB = 1024 * 1024
+MAX_FILE_BYTES = 5 * MIB
+MAX_TOTAL_BYTES = 50 * MIB
+MAX_ENTRIES = 10_000
+MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 1 * MIB
+CHUNK = 64 * 1024
+
+def _mb(n: int) -> str:
+    return f"{n / MIB:.3g} MB"
+
+
+MODULE_FILES = {exercise: f"{module}.py" for exercise, module in MODULES.items()}
+IGNORED_TOP = ("__MACOSX",)
+HOW_TO_PACK = "pack it again with `python pack_submission.py` from the exercise bundle"
+
+
+class SubmissionRejected(ValueError):
+    """The submission cannot be graded as handed in; the message is meant for the student."""
+
+
+@contextlib.contextmanager
+def unpacked(path):
+    """Yield a temporary directory that mirrors exercises/ for the folder or .zip at `path`."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such submission: {path}")
+    with tempfile.TemporaryDirectory(prefix="cnn-grader-sub-") as tmp:
+        root = Path(tmp)
+        if path.is_dir():
+            _copy_folder(path, root)
+        elif path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
+            _extract_zip(path, root)
+        else:
+            raise SubmissionRejected(f"{path.name} is neither a folder nor a .zip file; {HOW_TO_PACK}")
+        yield root
+
+
+def find_layout(exists, top_level_dirs) -> dict[str, str]:
+    """{exercise: relative POSIX path} of the modules found; `exists(rel)` says if a file is there.
+
+    `top_level_dirs` lists the submission's top-level folders (ignored names left out): when
+    there is just one, it may wrap the whole submission.
+    """
+    prefixes = ["", "exercises/"]
+    if len(top_level_dirs) == 1:
+        (top,) = top_level_dirs
+        prefixes += [f"{top}/", f"{top}/exercises/"]
+    for pattern in ("{prefix}{exercise}/{file}", "{prefix}{file}"):
+        for prefix in prefixes:
+            found = {}
+            for exercise, file in MODULE_FILES.items():
+                rel = pattern.format(prefix=prefix, exercise=exercise, file=file)
+                if exists(rel):
+                    found[exercise] = rel
+            if found:
+                return found
+    return {}
+
+
+def _nothing_found(what) -> SubmissionRejected:
+    expected = ", ".join(f"{ex}/{file}" for ex, file in MODULE_FILES.items())
+    return SubmissionRejected(
+        f"no exercise file was found in {what}: expected files such as {expected} "
+        f"(or the same inside an exercises/ folder); {HOW_TO_PACK}")
+
+
+def _ignored(name: str) -> bool:
+    return name in IGNORED_TOP or name.startswith(".") or name == "__pycache__"
+
+
+# ---------------------------------------------------------------------------------------------
+# folders
+
+
+def _regular_file(root: Path, rel: str) -> bool:
+    """True if `rel` is a regular file under `root` reached through real folders only."""
+    current = root
+    parts = PurePosixPath(rel).parts
+    for i, part in enumerate(parts):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
+            return False
+        if i < len(parts) - 1:
+            if not stat.S_ISDIR(mode):  # a symlink to a folder is not followed
+                return False
+        elif not stat.S_ISREG(mode):
+            return False
+    return True
+
+
+def _copy_folder(source: Path, dest: Path) -> None:
+    try:
+        entries = list(os.scandir(source))
+    except OSError as err:
+        raise SubmissionRejected(f"the submission folder {source.name} cannot be read: {err.strerror}") from None
+    tops = sorted(e.name for e in entries if not _ignored(e.name) and e.is_dir(follow_symlinks=False))
+    layout = find_layout(lambda rel: _regular_file(source, rel), tops)
+    if not layout:
+        raise _nothing_found(f"the folder {source.name}")
+    for exercise, rel in layout.items():
+        data = _read_no_follow(source / rel, rel)
+        _write_module(dest, exercise, data)
+
+
+def _read_no_follow(path: Path, rel: str) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise SubmissionRejected(f"{rel} cannot be read: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise SubmissionRejected(f"{rel} is not a regular file")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise SubmissionRejected(f"{rel} is larger than {_mb(MAX_FILE_BYTES)}; an exercise module "
+                                 "is a few kilobytes of Python")
+    return data
+
+
+def _write_module(dest: Path, exercise: str, data: bytes) -> None:
+    """Write under a name the grader chooses itself: nothing can land outside `dest`."""
+    folder = dest / exercise
+    folder.mkdir(exist_ok=True)
+    target = folder / MODULE_FILES[exercise]
+    assert target.resolve().is_relative_to(dest.resolve())
+    with open(target, "xb") as handle:
+        handle.write(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# zip archives
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why an archive member name could escape the extraction directory (None: it can't)."""
+    if "\x00" in name:
+        return "contains a NUL character"
+    if "\\" in name:
+        return "uses backslashes (\\) as separators"
+    if name.startswith("/"):
+        return "is an absolute path"
+    if _DRIVE.match(name):
+        return "starts with a drive letter"
+    if ".." in PurePosixPath(name).parts:
+        return "goes up a folder (..)"
+    return None
+
+
+def _extract_zip(path: Path, dest: Path) -> None:
+    label = path.name
+    try:
+        if path.stat().st_size > MAX_TOTAL_BYTES:
+            raise SubmissionRejected(f"{label} is larger than {_mb(MAX_TOTAL_BYTES)}; {HOW_TO_PACK}")
+        with zipfile.ZipFile(path) as archive:
+            members = _checked_members(archive, label)
+            files = {name for name, info in members.items() if not info.is_dir()}
+            tops = sorted({name.split("/", 1)[0] for name in members
+                           if ("/" in name or members[name].is_dir()) and not _ignored(name.split("/", 1)[0])})
+            layout = find_layout(files.__contains__, tops)
+            if not layout:
+                raise _nothing_found(label)
+            budget = [MAX_TOTAL_BYTES]
+            for exercise, name in layout.items():
+                _write_module(dest, exercise, _read_member(archive, members[name], name, budget))
+    except SubmissionRejected:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as err:
+        raise SubmissionRejected(f"{label} is not a valid .zip file ({err}); {HOW_TO_PACK}") from None
+    except OSError as err:
+        raise SubmissionRejected(f"{label} could not be read ({err.strerror or err}); {HOW_TO_PACK}") from None
+
+
+def _checked_members(archive: zipfile.ZipFile, label: str) -> dict[str, zipfile.ZipInfo]:
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise SubmissionRejected(f"{label} holds {len(infos)} entries, more than the {MAX_ENTRIES} allowed; "
+                                 f"{HOW_TO_PACK}")
+    members: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        raw = info.orig_filename
+        reason = unsafe_name_reason(raw)
+        if reason:
+            raise SubmissionRejected(f"{label} was refused: the entry {raw!r} {reason}, which could write "
+                                     f"outside the submission folder; {HOW_TO_PACK}")
+        mode = (info.external_attr >> 16) & 0xFFFF
+        if stat.S_ISLNK(mode):
+            raise SubmissionRejected(f"{label} was refused: {raw!r} is a symbolic link; submit the files "
+                                     f"themselves ({HOW_TO_PACK})")
+        if info.flag_bits & 0x1:
+            raise SubmissionRejected(f"{label} was refused: {raw!r} is encrypted; submit a zip without a password")
+        if info.file_size > MAX_FILE_BYTES:
+            raise SubmissionRejected(f"{label} was refused: {raw!r} unpacks to {_mb(info.file_size)}, "
+                                     f"more than the {_mb(MAX_FILE_BYTES)} allowed per file; {HOW_TO_PACK}")
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise SubmissionRejected(f"{label} was refused: {raw!r} is compressed suspiciously well "
+                                     f"(like a zip bomb); {HOW_TO_PACK}")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise SubmissionRejected(f"{label} was refused: it unpacks to more than {_mb(MAX_TOTAL_BYTES)}; "
+                                     f"{HOW_TO_PACK}")
+        name = raw.rstrip("/") if info.is_dir() else raw
+        while name.startswith("./"):
+            name = name[2:]
+        if name in members:
+            raise SubmissionRejected(f"{label} was refused: it holds {name!r} twice; {HOW_TO_PACK}")
+        if name:
+            members[name] = info
+    return members
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list) -> bytes:
+    """Decompress one member, counting the bytes that actually come out (headers may lie)."""
+    limit = min(MAX_FILE_BYTES, budget[0])
+    chunks, size = [], 0
+    with archive.open(info) as source:
+        while True:
+            chunk = source.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise SubmissionRejected(f"{name} unpacks to more than {_mb(limit)}; {HOW_TO_PACK}")
+            if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+                raise SubmissionRejected(f"{name} is compressed suspiciously well (like a zip bomb); {HOW_TO_PACK}")
+            chunks.append(chunk)
+    budget[0] -= size
+    return b"".join(chunks)

@@ -1,0 +1,423 @@
+"""Grading a whole class: one judge subprocess per submission, a few at a time, crash-safe.
+
+    cnn-grader batch DIR --out OUT [--jobs N] [--resume]
+
+Every subfolder and every .zip of DIR is one submission, named after it. Each is graded by a
+separate judge process (`python -m grader judge SUBMISSION --name NAME --out-dir OUT/NAME`), so
+that a judge that dies or hangs costs one submission an error result and nothing else.
+
+Crash safety: a judge writes result.json, feedback.md and results.json into a temporary folder
+next to OUT/NAME and renames it into place, so OUT/NAME is complete or absent; grades.csv is
+rewritten atomically after every submission. `kill -9` of the batch loses no finished result,
+and `--resume` picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from . import __version__
+from .feedback import EXERCISES
+from .files import fsync_dir, write_atomic
+
+POINTS_PER_EXERCISE = 10  # as grader.runner
+JUDGE_TIMEOUT_S = 15 * 60
+CSV_NAME = "grades.csv"
+RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
+STDERR_TAIL = 4000
+TA = "this is not your fault: please tell your TA"
+
+
+# ---------------------------------------------------------------------------------------------
+# what a judge produces
+
+
+def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=0.0,
+                 isolation="not run") -> dict:
+    """A result.json for a submission that could not be graded: 0 points, one error test each."""
+    per = {ex: {"score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
+                "tests": [{"name": "grading", "score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
+                           "status": "error", "message": message}]}
+           for ex in exercises}
+    result = {
+        "submission": name,
+        "score": 0.0,
+        "max_score": float(POINTS_PER_EXERCISE * len(per)),
+        "exercises": per,
+        "grader_version": __version__,
+        "duration_s": round(duration_s, 3),
+        "isolation": isolation,
+        "output": "",
+        "error": message,
+    }
+    if detail:
+        result["grader_error"] = detail  # for the instructor; the student-facing views skip it
+    return result
+
+
+def publish(result: dict, out_dir, *, visibility="after_published") -> Path:
+    """Write OUT/NAME/{feedback.md, results.json, result.json} so that OUT/NAME appears whole."""
+    from .feedback import feedback_markdown
+    from .gradescope import to_gradescope
+
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.tmp-"))
+    try:
+        os.chmod(tmp, 0o755)
+        write_atomic(tmp / FEEDBACK, feedback_markdown(result))
+        write_atomic(tmp / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
+        write_atomic(tmp / RESULT, _json(result))  # last: its presence marks a finished submission
+        for attempt in range(3):
+            try:
+                if out_dir.exists():
+                    old = parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+                    os.rename(out_dir, old)
+                    os.rename(tmp, out_dir)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    os.rename(tmp, out_dir)
+                break
+            except OSError:  # someone else put OUT/NAME there in between: try again
+                if attempt == 2:
+                    raise
+        fsync_dir(parent)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _json(document) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_result(out_dir) -> dict | None:
+    """OUT/NAME/result.json if it is there and valid, else None."""
+    try:
+        document = json.loads((Path(out_dir) / RESULT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(document, dict) and isinstance(document.get("exercises"), dict) and "score" in document:
+        return document
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the judge: one submission, in its own process
+
+
+def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
+          visibility="after_published", handle_signals=False) -> dict:
+    """Grade one submission and publish its folder; used by `python -m grader judge`.
+
+    With `handle_signals` (the judge process of a batch), SIGTERM or the batch's death stops
+    grading cleanly and publishes nothing.
+    """
+    from . import runner
+    from .archive import SubmissionRejected, unpacked
+
+    _one_thread()
+    stopped = _stop_on_signals() if handle_signals else threading.Event()
+    started = time.monotonic()
+    try:
+        with unpacked(submission) as root:
+            result = runner.grade_directory(root, name=name, isolation=isolation, exercises=exercises)
+    except SubmissionRejected as exc:
+        result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
+    if stopped.is_set():
+        raise KeyboardInterrupt("the judge was stopped")
+    publish(result, out_dir, visibility=visibility)
+    return result
+
+
+def _one_thread():
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM, or losing the batch that started us, stops grading without publishing anything.
+
+    The signal becomes a KeyboardInterrupt, which pytest turns into an interrupted session, so
+    the runner's clean-up (killing the sandboxed worker) still runs.
+    """
+    stopped = threading.Event()
+
+    def on_term(signum, frame):
+        stopped.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_term)
+        parent = os.getppid()
+
+        def watch():
+            while not stopped.is_set():
+                if os.getppid() != parent:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+                time.sleep(0.5)
+
+        if os.environ.get("CNN_GRADER_JUDGE_OF_BATCH"):
+            threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return stopped
+
+
+# ---------------------------------------------------------------------------------------------
+# the batch
+
+
+def discover(directory) -> list[tuple[str, Path]]:
+    """(name, path) of each submission in `directory`: subfolders and .zip files, sorted."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no such folder: {directory}")
+    found: dict[str, Path] = {}
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if entry.name.startswith(".") or entry.is_symlink():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            name = entry.name
+        elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
+            name = entry.name[:-4]
+        else:
+            continue
+        if not name or name == CSV_NAME:
+            raise ValueError(f"{entry.name}: this name cannot be used for a submission's results folder")
+        if name in found:
+            raise ValueError(f"two submissions are named {name!r} ({found[name].name} and {entry.name}); "
+                             "rename one of them")
+        found[name] = Path(entry.path)
+    return sorted(found.items())
+
+
+def write_csv(out: Path, results: dict[str, dict]) -> Path:
+    """OUT/grades.csv: submission, ex1..ex7, total; one row per result, sorted by name."""
+    from .feedback import points
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["submission", *EXERCISES, "total"])
+    for name in sorted(results):
+        per = results[name].get("exercises") or {}
+        writer.writerow([name, *(points(per[ex]["score"]) if ex in per else "" for ex in EXERCISES),
+                         points(results[name].get("score", 0))])
+    return write_atomic(out / CSV_NAME, buffer.getvalue())
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+class _Judges:
+    """The judge processes now running, so that an interrupted batch can stop them all."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.cancelled = threading.Event()
+
+    def stop_all(self):
+        self.cancelled.set()
+        with self.lock:
+            processes = list(self.running)
+        for process in processes:
+            _kill_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _kill_group(process, signal.SIGKILL)
+
+
+def _kill_group(process, sig):
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def default_judge_command() -> list[str]:
+    return [sys.executable, "-m", "grader", "judge"]
+
+
+def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir):
+    """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
+    started = time.monotonic()
+    out_dir = out / name
+    command = [*(judge_command or default_judge_command()), str(path), "--name", name,
+               "--out-dir", str(out_dir), "--isolation", isolation, "--exercises", ",".join(exercises),
+               "--visibility", visibility]
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
+               PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+    if judges.cancelled.is_set():
+        return name, None, 0.0
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, cwd=workdir, env=env, start_new_session=True)
+    with judges.lock:
+        judges.running.add(process)
+    timed_out = False
+    try:
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(process, signal.SIGTERM)
+            try:
+                _, stderr = process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                _kill_group(process, signal.SIGKILL)
+                _, stderr = process.communicate()
+    finally:
+        with judges.lock:
+            judges.running.discard(process)
+    seconds = time.monotonic() - started
+    if judges.cancelled.is_set():
+        return name, None, seconds
+    code = process.returncode
+    result = load_result(out_dir) if code == 0 and not timed_out else None
+    if result is not None:
+        return name, result, seconds
+    tail = stderr.decode("utf-8", "replace")[-STDERR_TAIL:]
+    if timed_out:
+        message = (f"the grader ran out of time on this submission (its limit is {timeout:g} s) "
+                   f"and was stopped; {TA}")
+    elif code is not None and code < 0:
+        message = f"the grader stopped unexpectedly ({_signal_name(-code)}) while grading this submission; {TA}"
+    else:
+        message = f"the grader failed on this submission (exit code {code}); {TA}"
+    result = error_result(name, message, exercises=exercises, duration_s=seconds,
+                          detail=f"judge command: {' '.join(command)}\nexit: {code}\n{tail}")
+    publish(result, out_dir, visibility=visibility)
+    return name, result, seconds
+
+
+def _signal_name(number):
+    try:
+        return f"killed by {signal.Signals(number).name}"
+    except ValueError:
+        return f"killed by signal {number}"
+
+
+def _clean_leftovers(out: Path):
+    """Temporary folders and files of an interrupted earlier run (never a finished result)."""
+    for entry in out.iterdir():
+        if entry.name.startswith(".") and (".tmp-" in entry.name or ".old-" in entry.name
+                                           or entry.name.endswith(".tmp")):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
+              timeout=JUDGE_TIMEOUT_S, judge_command=None, visibility="after_published",
+              progress=True, report=None) -> dict:
+    """Grade every submission in `directory` into `out`; returns a summary dict.
+
+    `report(text)` receives the final table (default: print to stdout).
+    """
+    from tqdm import tqdm
+
+    from .feedback import score_table, summary_stats
+
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    if timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {timeout}")
+    exercises = tuple(exercises)
+    unknown = [ex for ex in exercises if ex not in EXERCISES]
+    if unknown or not exercises:
+        raise ValueError(f"unknown exercises {unknown}: choose from {', '.join(EXERCISES)}")
+    submissions = discover(directory)
+    if not submissions:
+        raise ValueError(f"no submissions in {directory}: expected one subfolder or .zip file per student")
+    out = Path(out)
+    if out.resolve() == Path(directory).resolve() or Path(directory).resolve() in out.resolve().parents:
+        raise ValueError("--out must not be inside the submissions folder")
+    out.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(out)
+
+    results: dict[str, dict] = {}
+    todo = []
+    for name, path in submissions:
+        done = load_result(out / name) if resume else None
+        if done is not None:
+            results[name] = done
+        else:
+            todo.append((name, path))
+    skipped = len(results)
+    write_csv(out, results)
+
+    judges = _Judges()
+    bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
+               disable=not progress, dynamic_ncols=True)
+    if skipped:
+        bar.write(f"resuming: {skipped} submission(s) already graded, {len(todo)} to go", file=sys.stderr)
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="cnn-grader-batch-")  # an empty cwd for the judges
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:
+            futures = [pool.submit(_run_judge, name, path, out, judges=judges, isolation=isolation,
+                                   exercises=exercises, timeout=timeout, judge_command=judge_command,
+                                   visibility=visibility, workdir=workdir) for name, path in todo]
+            try:
+                for future in as_completed(futures):
+                    name, result, seconds = future.result()
+                    if result is None:
+                        continue
+                    results[name] = result
+                    write_csv(out, results)
+                    bar.update(1)
+                    note = f"  ({result['error'][:80]})" if result.get("error") else ""
+                    bar.write(f"{name}: {_pts(result['score'])} / {_pts(result['max_score'])} "
+                              f"in {seconds:.1f} s{note}", file=sys.stderr)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                judges.stop_all()
+                bar.write(f"stopped: the {len(results)} finished result(s) are kept in {out}; "
+                          "run again with --resume to grade the rest", file=sys.stderr)
+                raise
+    finally:
+        bar.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    ordered = [results[name] for name, _ in submissions if name in results]
+    csv_path = out / CSV_NAME
+    text = "\n".join([
+        score_table(ordered), "", "per exercise:", summary_stats(ordered), "",
+        f"graded {len(todo)} submission(s) in {time.monotonic() - started:.1f} s"
+        + (f", {skipped} already done (--resume)" if skipped else ""),
+        f"grades:   {csv_path}",
+        f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
+    ])
+    (report or print)(text)
+    return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
+            "errors": sorted(r["submission"] for r in ordered if r.get("error"))}
+
+
+def _pts(value):
+    from .feedback import points
+
+    return points(value)

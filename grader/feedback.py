@@ -1,0 +1,191 @@
+"""Human-readable views of result.json documents: a score table for instructors and a
+Markdown report for the student.
+
+The report shows, per exercise and per test, the test's name, its points, its status and the
+short message the hidden suite chose to give; then the tail of what the student's own code
+printed. Nothing else from the grader (no reference values, no test code) ever appears.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+# The same as grader.runner.EXERCISES (a test checks it); kept here so that this module and
+# gradescope.py import nothing but the standard library.
+EXERCISES = ("ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7")
+OUTPUT_LIMIT = 3000  # characters of the student's printed output shown in the report
+MESSAGE_LIMIT = 1000
+
+STATUS_LABELS = {
+    "passed": ("✅", "passed"),
+    "failed": ("❌", "failed"),
+    "error": ("💥", "error"),
+    "timeout": ("⏱️", "timed out"),
+}
+EXERCISE_TITLES = {
+    "ex1": "shapes", "ex2": "mixup", "ex3": "cutout", "ex4": "soft cross-entropy",
+    "ex5": "metrics", "ex6": "a fifth class", "ex7": "a flatten head",
+}
+
+
+def points(value) -> str:
+    """7.5 -> '7.5', 10.0 -> '10', 3.33333 -> '3.33'; '' for a missing value."""
+    if value is None or value == "":
+        return ""
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def display_name(test_name: str) -> str:
+    """'test_cutout_matches_reference[seed-3]' -> 'cutout matches reference [seed-3]'."""
+    base, bracket, params = str(test_name).partition("[")
+    base = base.removeprefix("test_").replace("_", " ").strip() or str(test_name)
+    return f"{base} [{params}" if bracket else base
+
+
+def score_row(result: dict) -> dict:
+    """{'submission', 'ex1'..'ex7', 'total'} with numbers (None for an exercise not graded)."""
+    per = result.get("exercises") or {}
+    row = {"submission": result.get("submission", "?")}
+    for exercise in EXERCISES:
+        row[exercise] = per[exercise]["score"] if exercise in per else None
+    row["total"] = result.get("score", 0)
+    return row
+
+
+def score_table(results: list[dict]) -> str:
+    """A plain-text table: one row per submission, one column per exercise, and the total."""
+    columns = ["submission", *EXERCISES, "total"]
+    rows = [score_row(r) for r in results]
+    cells = [columns] + [[str(row["submission"])] + [points(row[c]) or "-" for c in columns[1:]]
+                         for row in rows]
+    if results:
+        max_row = results[0]
+        maxes = {ex: e.get("max_score") for ex, e in (max_row.get("exercises") or {}).items()}
+        cells.append(["(out of)"] + [points(maxes.get(ex)) or "-" for ex in EXERCISES]
+                     + [points(max_row.get("max_score"))])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+
+    def fmt(row):
+        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+
+    lines = [fmt(cells[0]), "  ".join("-" * w for w in widths)]
+    lines += [fmt(row) for row in cells[1:-1]] if results else []
+    if results:
+        lines += ["  ".join("-" * w for w in widths), fmt(cells[-1])]
+    return "\n".join(lines)
+
+
+def summary_stats(results: list[dict]) -> str:
+    """Per-exercise mean and median over the submissions (only those graded on that exercise)."""
+    columns = [*EXERCISES, "total"]
+    cells = [["", *columns]]
+    for label, fn in (("mean", statistics.fmean), ("median", statistics.median)):
+        row = [label]
+        for column in columns:
+            values = [score_row(r)[column] for r in results]
+            values = [float(v) for v in values if v is not None]
+            row.append(points(fn(values)) if values else "-")
+        cells.append(row)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+                     for row in cells)
+
+
+def _fence(text: str) -> str:
+    """A fenced code block that `text` cannot break out of."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def _escape_inline(text: str) -> str:
+    """Neutralise Markdown/HTML in a one-line label (a test name)."""
+    return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
+
+
+def _headline(score: float, max_score: float) -> str:
+    if max_score <= 0:
+        return "Nothing was graded this time."
+    fraction = score / max_score
+    if fraction >= 1:
+        return "Full marks: every test passed. Excellent work! 🎉"
+    if fraction >= 0.7:
+        return "Great work: most tests pass. The notes below show what is left to polish."
+    if fraction > 0:
+        return ("Good start: some tests pass already. Each message below says what the grader "
+                "expected, so you know where to look next.")
+    return ("No test passes yet. That is a normal place to start: run `pytest exercises/ex1` "
+            "and work through the messages below one exercise at a time.")
+
+
+def _exercise_note(exercise: str, entry: dict) -> str | None:
+    tests = entry.get("tests") or []
+    if tests and all(t.get("status") == "passed" for t in tests):
+        return "All tests pass. Well done!"
+    messages = [str(t.get("message", "")) for t in tests]
+    if tests and all("not implemented yet" in m for m in messages):
+        return (f"Not started yet: replace each `raise NotImplementedError` in "
+                f"`{exercise}/` and run `pytest exercises/{exercise}` to try it.")
+    if tests and all("missing from the submission" in m for m in messages):
+        return "This exercise's file was not in the submission, so it counts as not started."
+    return None
+
+
+def feedback_markdown(result: dict) -> str:
+    """The student-facing report for one result.json document, as Markdown."""
+    score = float(result.get("score", 0) or 0)
+    max_score = float(result.get("max_score", 0) or 0)
+    name = _escape_inline(result.get("submission", "your submission"))
+    lines = [f"# Feedback for {name}", "",
+             f"**Score: {points(score)} / {points(max_score)}**", "", _headline(score, max_score), ""]
+
+    exercises = result.get("exercises") or {}
+    lines += ["| Exercise | Score |", "|---|---:|"]
+    for exercise, entry in exercises.items():
+        title = EXERCISE_TITLES.get(exercise, "")
+        lines.append(f"| {exercise} {'— ' + title if title else ''} | "
+                     f"{points(entry.get('score'))} / {points(entry.get('max_score'))} |")
+    lines.append("")
+
+    for exercise, entry in exercises.items():
+        title = EXERCISE_TITLES.get(exercise, "")
+        lines.append(f"## {exercise}{' — ' + title if title else ''}: "
+                     f"{points(entry.get('score'))} / {points(entry.get('max_score'))}")
+        lines.append("")
+        note = _exercise_note(exercise, entry)
+        if note:
+            lines += [note, ""]
+        for test in entry.get("tests") or []:
+            status = str(test.get("status", "error"))
+            icon, word = STATUS_LABELS.get(status, ("•", status))
+            lines.append(f"- {icon} **{_escape_inline(display_name(test.get('name', '?')))}** — "
+                         f"{points(test.get('score'))} / {points(test.get('max_score'))} "
+                         f"{'point' if points(test.get('max_score')) == '1' else 'points'}, {word}")
+            message = str(test.get("message") or "").strip()
+            if message and status != "passed":
+                lines += ["", _indent(_fence(message[:MESSAGE_LIMIT]), "  "), ""]
+        lines.append("")
+
+    output = str(result.get("output") or "")
+    lines.append("## What your code printed")
+    lines.append("")
+    if output.strip():
+        if len(output) > OUTPUT_LIMIT:
+            output = "[... earlier output cut ...]\n" + output[-OUTPUT_LIMIT:]
+        lines += ["The end of what your code printed while it was graded (handy for debugging):", "",
+                  _fence(output)]
+    else:
+        lines.append("Your code printed nothing while it was graded.")
+    lines += ["", "---", "",
+              "Statuses: ✅ passed · ❌ failed (a wrong answer) · 💥 error (your code raised an "
+              "exception or crashed) · ⏱️ timed out. Questions about a result? Ask your TA, "
+              f"and mention grader version {result.get('grader_version', '?')}.", ""]
+    return "\n".join(lines)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())

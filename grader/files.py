@@ -1,0 +1,49 @@
+"""Crash-safe file writes: a reader sees the old file or the new one, never half of one.
+
+Every file the grader writes (result.json, feedback.md, results.json, grades.csv, the release
+bundle's files) goes through `write_atomic`: the text goes to a temporary file in the same
+directory, is flushed and fsync'ed, and then `os.replace`s the target in one step; the
+directory is fsync'ed too, so the rename survives a power cut.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path, text: str | bytes, *, encoding: str = "utf-8", mode: int = 0o644) -> Path:
+    """Write `text` (str or bytes) to `path` atomically; returns the path."""
+    path = Path(path)
+    data = text.encode(encoding) if isinstance(text, str) else bytes(text)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
+    return path
+
+
+def fsync_dir(path) -> None:
+    """Make a rename or a new entry in directory `path` durable (a no-op where unsupported)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

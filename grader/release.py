@@ -1,0 +1,318 @@
+"""The bundle students get: `cnn-grader release --out DIR`.
+
+    DIR/
+      README.md            how to install, test, and hand in
+      requirements.txt     the pinned torch / numpy / pytest / pytest-timeout
+      pyproject.toml       the same pins, and pytest's settings for the bundle
+      pack_submission.py   `python pack_submission.py` -> submission.zip, as `cnn-grader grade` takes it
+      cnnlab/              the course lab
+      exercises/           stubs, READMEs, public tests, conftest.py
+
+It never contains the reference solutions, the hidden suites or the grader: the bundle is
+checked before it is put in place, and a file whose text equals a solution or hidden-suite file
+stops the release. The bundle is built in a temporary folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .files import write_atomic
+from .paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
+from .sandboxed.worker import MODULES
+
+STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
+SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
+SKIPPED_SUFFIXES = (".pyc", ".pyo")
+
+
+class ReleaseError(RuntimeError):
+    """The bundle would leak something it must not hold."""
+
+
+def build_release(out, *, force=False) -> Path:
+    """Write the student bundle to `out` (which must be absent or empty, unless `force`)."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise ValueError(f"{out} already exists and is not empty (use --force to replace it)")
+    target = out.resolve()
+    sources = [REPO_ROOT / name for name in ("exercises", "solutions", "grader", "cnnlab")]
+    if target == REPO_ROOT.resolve() or any(target == s.resolve() or s.resolve() in target.parents
+                                            for s in sources):
+        raise ValueError(f"{out} is the project itself or inside its sources; choose another folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        os.chmod(tmp, 0o755)
+        _copy_tree(EXERCISES_DIR, tmp / "exercises")
+        import cnnlab
+
+        _copy_tree(Path(cnnlab.__file__).resolve().parent, tmp / "cnnlab")
+        pins = pinned_requirements()
+        write_atomic(tmp / "requirements.txt", _requirements(pins))
+        write_atomic(tmp / "pyproject.toml", _pyproject(pins))
+        write_atomic(tmp / "README.md", _readme())
+        write_atomic(tmp / "pack_submission.py", PACK_SCRIPT, mode=0o755)
+        problems = leaks(tmp)
+        if problems:
+            raise ReleaseError("the bundle would leak grader files:\n  " + "\n  ".join(problems))
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    """Regular files only (no symlinks, no caches), each written atomically."""
+    dest.mkdir(parents=True)
+    for entry in sorted(os.scandir(source), key=lambda e: e.name):
+        if entry.name in SKIPPED_NAMES or entry.name.endswith(SKIPPED_SUFFIXES) or entry.is_symlink():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _copy_tree(Path(entry.path), dest / entry.name)
+        elif entry.is_file(follow_symlinks=False):
+            write_atomic(dest / entry.name, Path(entry.path).read_bytes())
+
+
+def _normalised(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def secret_files() -> list[Path]:
+    """Every file of the reference solutions and of the hidden suites."""
+    found = []
+    for root in (SOLUTIONS_DIR, HIDDEN_DIR):
+        if root.is_dir():
+            found += [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return found
+
+
+def leaks(bundle) -> list[str]:
+    """Why `bundle` must not go to students ([] if it may)."""
+    bundle = Path(bundle)
+    secrets = {}
+    for path in secret_files():
+        text = _normalised(path.read_bytes())
+        if text:
+            secrets[text] = path
+    problems = []
+    for path in sorted(bundle.rglob("*")):
+        rel = path.relative_to(bundle)
+        if path.is_symlink():
+            problems.append(f"{rel} is a symlink")
+            continue
+        if path.is_dir():
+            if path.name in ("solutions", "hidden", "grader"):
+                problems.append(f"{rel}/ is a grader folder")
+            continue
+        match = secrets.get(_normalised(path.read_bytes()))
+        if match is not None:
+            problems.append(f"{rel} has the same text as {match.relative_to(REPO_ROOT) if match.is_relative_to(REPO_ROOT) else match}")
+    return problems
+
+
+def pinned_requirements() -> dict[str, str]:
+    """{'torch': '==2.13.0', ...} from the project's pyproject.toml, for the student packages."""
+    text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+
+        deps = tomllib.loads(text)["project"]["dependencies"]
+    except (ImportError, KeyError):
+        deps = re.findall(r'"([A-Za-z0-9_.-]+\s*==\s*[^"]+)"', text)
+    pins = {}
+    for dep in deps:
+        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*(==\s*[^;\s]+)", dep)
+        if match and match.group(1).lower() in STUDENT_PACKAGES:
+            pins[match.group(1).lower()] = match.group(2).replace(" ", "")
+    missing = [p for p in STUDENT_PACKAGES if p not in pins]
+    if missing:
+        raise ReleaseError(f"pyproject.toml pins no version of {', '.join(missing)}")
+    return {p: pins[p] for p in STUDENT_PACKAGES}
+
+
+def _requirements(pins) -> str:
+    lines = ["# The exact versions the grader uses: install them with", "#   pip install -r requirements.txt"]
+    return "\n".join(lines + [f"{name}{version}" for name, version in pins.items()]) + "\n"
+
+
+def _pyproject(pins) -> str:
+    deps = "\n".join(f'    "{name}{version}",' for name, version in pins.items())
+    return f'''# The course exercises. Nothing to build: install the pinned packages with
+#   pip install -r requirements.txt
+# and run everything from this folder (the lab, cnnlab/, is imported from here).
+[project]
+name = "cnn-exercises"
+version = "{__version__}"
+requires-python = ">=3.10"
+dependencies = [
+{deps}
+]
+
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[tool.setuptools]
+packages = ["cnnlab"]
+
+[tool.pytest.ini_options]
+testpaths = ["exercises"]
+# A test that runs longer than this (an endless loop?) stops with a clear message.
+timeout = 120
+'''
+
+
+def _readme() -> str:
+    exercises = "\n".join(f"| {ex} | `exercises/{ex}/{module}.py` | `pytest exercises/{ex}` |"
+                          for ex, module in MODULES.items())
+    return f"""# CNN exercises
+
+Seven graded exercises around a small convolutional network (the lab in `cnnlab/`).
+Each exercise is worth 10 points.
+
+## 1. Install (once)
+
+You need Python 3.10 or newer. In this folder:
+
+```bash
+python -m venv .venv
+source .venv/bin/activate          # Windows: .venv\\Scripts\\activate
+pip install -r requirements.txt
+```
+
+`requirements.txt` pins the exact versions the grader uses, so your results here match
+the grader's. Run every command below from this folder: that is how `cnnlab` is found.
+
+## 2. Work on an exercise
+
+| Exercise | Your file | Public tests |
+|---|---|---|
+{exercises}
+
+1. Read `exercises/exN/README.md` (where there is one) and the docstrings in your file.
+2. Replace each `raise NotImplementedError` with your code. Keep the file names, function
+   names and arguments as they are: the grader calls them by name.
+3. Run the public tests, for example:
+
+   ```bash
+   pytest exercises/ex3
+   ```
+
+   A function you have not written yet shows up as one clear line,
+   `cutout_mask() is not implemented yet: open exercises/ex3/cutout.py ...`.
+   Run `pytest exercises` to try everything at once.
+
+The public tests are a friendly subset of what is graded: the grader runs more (hidden)
+tests of the same functions, so passing every public test is a good sign but not a promise.
+Randomness must come only from the `rng` argument, drawn in the order the docstring gives.
+
+You can explore the lab with `python -m cnnlab` (it trains the course's small CNN).
+
+## 3. Hand in
+
+```bash
+python pack_submission.py
+```
+
+writes `submission.zip` with your seven exercise files (`exercises/exN/<module>.py`, nothing
+else) and tells you which ones still hold a `raise NotImplementedError` or have a syntax
+error. Upload `submission.zip`. Only those seven files are graded; helper files, notebooks
+and data are not included, so put all your code for an exercise into its file.
+
+## How grading works
+
+Your code runs in a sandbox, one call at a time, with time limits (an endless loop costs
+only the tests that hit it). Each test is worth some points of its exercise; you get a
+feedback report listing every test, its points, and a short message saying what was
+expected. Printing is fine: the end of what your code printed is shown in your feedback.
+"""
+
+
+PACK_SCRIPT = r'''#!/usr/bin/env python3
+"""Pack your exercise files into submission.zip, ready to upload.
+
+    python pack_submission.py                 # writes submission.zip next to this script
+    python pack_submission.py -o my.zip
+
+Only the seven exercise modules go in (exercises/exN/<module>.py); tests, notebooks, data and
+anything else stay out. Needs nothing but Python.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+MODULES = {
+    "ex1": "shapes.py", "ex2": "mixup.py", "ex3": "cutout.py", "ex4": "soft_ce.py",
+    "ex5": "metrics.py", "ex6": "square_border.py", "ex7": "flatten_head.py",
+}
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Pack your exercises into submission.zip.")
+    parser.add_argument("-o", "--output", default=str(HERE / "submission.zip"), help="where to write the zip")
+    args = parser.parse_args(argv)
+    output = Path(args.output).resolve()
+    packed, notes = [], []
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".submission-", suffix=".zip")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for exercise, module in MODULES.items():
+                path = HERE / "exercises" / exercise / module
+                rel = f"{exercise}/{module}"
+                if path.is_symlink() or not path.is_file():
+                    notes.append(f"{rel}: not found, so {exercise} counts as not started")
+                    continue
+                data = path.read_bytes()
+                try:
+                    source = data.decode("utf-8")
+                    compile(source, str(path), "exec")
+                except UnicodeDecodeError:
+                    notes.append(f"{rel}: is not UTF-8 text; the grader will not be able to read it")
+                except SyntaxError as err:
+                    notes.append(f"{rel}: syntax error on line {err.lineno} ({err.msg}); {exercise} will get 0 points")
+                else:
+                    stubs = sum(line.strip().startswith("raise NotImplementedError")
+                                for line in source.splitlines())
+                    if stubs:
+                        notes.append(f"{rel}: still has {stubs} `raise NotImplementedError` (not finished yet?)")
+                info = zipfile.ZipInfo(f"exercises/{exercise}/{module}", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+                packed.append(rel)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"wrote {output} with {len(packed)} of {len(MODULES)} exercise files")
+    for note in notes:
+        print(f"  note: {note}")
+    print("Upload this zip file to hand in. Good luck!")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''

@@ -1,0 +1,121 @@
+"""ex1 tasks: things about `shapes.py` that need live layers or many calls at once.
+
+`trace_shapes` takes real `nn.Module`s, which can't cross the seam, so the judge sends a
+plain description of the layers; they are built here, beside the student code, with every
+forward replaced by a recorder (the contract says no forward may run).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+from torch import nn
+
+from . import task
+
+# Layer types a hidden test may ask for (the supported ones and a few unsupported ones).
+LAYER_TYPES = {
+    name: getattr(nn, name)
+    for name in ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU", "BatchNorm2d",
+                 "Dropout", "Flatten", "Linear", "Sigmoid", "Upsample", "AdaptiveMaxPool2d",
+                 "Identity")
+}
+
+
+def _error(exc):
+    return {"type": type(exc).__name__, "is_value_error": isinstance(exc, ValueError),
+            "message": str(exc)[:500]}
+
+
+def _plain_int(value):
+    return isinstance(value, (int, numbers.Integral)) and not isinstance(value, bool)
+
+
+def _describe_return(value):
+    """A plain, honest picture of a size function's return value."""
+    if _plain_int(value):
+        return {"kind": "int", "value": int(value)}
+    if isinstance(value, tuple) and all(_plain_int(v) for v in value):
+        return {"kind": "tuple", "value": tuple(int(v) for v in value)}
+    return {"kind": type(value).__name__, "value": None, "repr": repr(value)[:100]}
+
+
+@task
+def ex1_size_cases(load, func, cases):
+    """Call `shapes.<func>(*args, **kwargs)` for every `(args, kwargs)` case.
+
+    Returns one dict per case: `{"kind": "int"|"tuple"|<type name>, "value": ...}` or
+    `{"error": {...}}`. NotImplementedError propagates (the seam reports it as such)."""
+    if func not in ("conv2d_output_size", "pool2d_output_size"):
+        raise ValueError(f"unknown size function {func!r}")
+    fn = getattr(load("ex1"), func)
+    out = []
+    for args, kwargs in cases:
+        try:
+            value = fn(*args, **kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every student failure is reported as data
+            out.append({"error": _error(exc)})
+            continue
+        out.append(_describe_return(value))
+    return out
+
+
+def _build(description):
+    """nn.Sequential from `[(type_name, kwargs), ...]`, initialised deterministically."""
+    layers = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        for kind, kwargs in description:
+            layers.append(LAYER_TYPES[kind](**kwargs))
+    return nn.Sequential(*layers)
+
+
+def _record_forwards(model, calls):
+    """Replace every module's forward (the container's too) by one that records the call."""
+    for index, module in enumerate([model, *model]):
+        original = module.forward
+
+        def recorded(*args, _index=index - 1, _original=original, **kwargs):
+            calls.append(_index)  # -1 is the nn.Sequential itself
+            return _original(*args, **kwargs)
+
+        module.forward = recorded
+
+
+def _trace_one(fn, description, input_shape):
+    model = _build(description)
+    calls = []
+    _record_forwards(model, calls)
+    result = {"shapes": None, "well_formed": False, "returned": None, "error": None}
+    try:
+        value = fn(model, tuple(input_shape))
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        result["error"] = _error(exc)
+    else:
+        result["returned"] = type(value).__name__
+        try:
+            items = list(value)
+            result["shapes"] = [tuple(int(d) for d in shape) for shape in items]
+            result["well_formed"] = isinstance(value, list) and all(
+                isinstance(shape, tuple) and all(_plain_int(d) for d in shape) for shape in items)
+        except Exception:  # noqa: BLE001 - not a list of shapes at all
+            result["shapes"] = None
+    result["forward_calls"] = sorted(set(calls))
+    return result
+
+
+@task
+def ex1_trace_cases(load, cases):
+    """Run the submission's `trace_shapes` on each `(description, input_shape)` case.
+
+    Returns per case: `shapes` (list of int tuples, or None), `well_formed` (a list of tuples
+    of ints, as the contract says), `returned` (type name), `error` (None or
+    `{"type", "is_value_error", "message"}`) and `forward_calls` (indices of layers whose
+    forward ran; -1 is the container)."""
+    fn = load("ex1").trace_shapes
+    return [_trace_one(fn, description, input_shape) for description, input_shape in cases]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The main job: set up, then batch-grade the demo class in the sandbox and show the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+rm -rf out/demo
+.venv/bin/cnn-grader batch examples/class --out out/demo --jobs 2

@@ -1,0 +1,64 @@
+"""A judge for batch tests: the real `cnn-grader judge` code path, with grading replaced.
+
+    python tests/fake_judge.py SUBMISSION --name NAME --out-dir DIR [judge options]
+
+Archive checks, publishing, signal handling and the parent watch are the real ones; only
+`runner.grade_directory` is swapped for a quick deterministic stand-in (no torch, no pytest),
+whose behaviour depends on the submission's name (it starts in a fraction of a second):
+
+    victim*   the judge kills itself with SIGKILL
+    sleeper*  the judge hangs (until the batch's time limit stops it)
+    crasher*  the judge fails with an internal error (exit code 1)
+    anything else: ex1 scores one point per module file found; FAKE_JUDGE_DELAY seconds of work
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import types  # noqa: E402
+
+# A stand-in for grader.runner, installed before anything imports the real one (and torch).
+runner = types.ModuleType("grader.runner")
+runner.EXERCISES = ("ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7")
+sys.modules["grader.runner"] = runner
+
+import grader  # noqa: E402
+
+grader.runner = runner
+from grader import batch  # noqa: E402
+
+
+def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runner.EXERCISES):
+    if name.startswith("victim"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name.startswith("sleeper"):
+        time.sleep(3600)
+    if name.startswith("crasher"):
+        raise RuntimeError("a bug in the grader")
+    time.sleep(float(os.environ.get("FAKE_JUDGE_DELAY", "0")))
+    files = sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*.py"))
+    per = {}
+    for exercise in exercises:
+        score = float(len(files)) if exercise == "ex1" else 0.0
+        per[exercise] = {"score": score, "max_score": 10.0, "tests": [{
+            "name": "test_files_found", "score": score, "max_score": 10.0,
+            "status": "passed" if score else "failed", "message": ", ".join(files)}]}
+    return {"submission": name, "score": sum(e["score"] for e in per.values()),
+            "max_score": 10.0 * len(per), "exercises": per, "grader_version": "fake",
+            "duration_s": 0.0, "isolation": isolation, "output": f"hello from {name}\n"}
+
+
+runner.grade_directory = fake_grade_directory
+batch._one_thread = lambda: None  # no torch to import
+
+if __name__ == "__main__":
+    from grader.cli import main
+
+    sys.exit(main(["judge", *sys.argv[1:]]))

@@ -1,0 +1,281 @@
+"""`cnn-grader batch`: one judge process per submission, crash-safe results, resumable.
+
+Most tests use tests/fake_judge.py (the real judge code path with a quick stand-in for the
+grading) to stay fast; `test_real_judges_jobs_1_and_2_agree` grades for real (ex1 and ex3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import api, batch, gradescope
+from grader.files import write_atomic
+from grader.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+from grader.sandboxed.worker import MODULES
+
+FAKE_JUDGE = [sys.executable, str(Path(__file__).with_name("fake_judge.py"))]
+HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total"]
+
+
+def make_class(root: Path, names: list[str]) -> Path:
+    """A class folder: NAME/ex1/shapes.py ... (one module per letter of NAME, at most 7), NAME.zip for *_zip."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        count = 1 + sum(map(ord, name)) % 7
+        modules = list(MODULES.items())[:count]
+        if name.endswith("_zip"):
+            with zipfile.ZipFile(root / f"{name}.zip", "w") as zf:
+                for ex, module in modules:
+                    zf.writestr(f"exercises/{ex}/{module}.py", "x = 1\n")
+        else:
+            for ex, module in modules:
+                (root / name / ex).mkdir(parents=True, exist_ok=True)
+                (root / name / ex / f"{module}.py").write_text("x = 1\n")
+    return root
+
+
+def fake_batch(directory, out, **kwargs) -> dict:
+    kwargs.setdefault("progress", False)
+    return batch.run_batch(directory, out, judge_command=FAKE_JUDGE, report=lambda text: None, **kwargs)
+
+
+def results_of(out: Path) -> dict:
+    """{name: (score, [(exercise, test, score, status, message)])} of every OUT/NAME/result.json."""
+    found = {}
+    for path in sorted(out.glob("*/result.json")):
+        doc = json.loads(path.read_text())
+        found[doc["submission"]] = (doc["score"], [
+            (ex, t["name"], t["score"], t["status"], t["message"])
+            for ex, e in doc["exercises"].items() for t in e["tests"]])
+    return found
+
+
+def assert_complete(out: Path):
+    """Every OUT/NAME holds all three files, each valid; nothing half-written anywhere."""
+    for folder in out.iterdir():
+        if folder.name.startswith("."):
+            continue
+        if folder.is_file():
+            assert folder.name == "grades.csv"
+            continue
+        assert sorted(p.name for p in folder.iterdir()) == ["feedback.md", "result.json", "results.json"], folder
+        json.loads((folder / "result.json").read_text())
+        assert gradescope.validate(json.loads((folder / "results.json").read_text())) == []
+        assert (folder / "feedback.md").read_text().startswith("# Feedback for")
+
+
+# --- discovery, CSV, files ----------------------------------------------------------------------
+
+
+def test_discover_sorts_and_names_submissions(tmp_path):
+    make_class(tmp_path / "class", ["carol", "alice", "bob_zip"])
+    (tmp_path / "class" / "notes.txt").write_text("ignored")
+    (tmp_path / "class" / ".hidden").mkdir()
+    (tmp_path / "class" / "link").symlink_to(tmp_path / "class" / "alice")
+    assert [name for name, _ in batch.discover(tmp_path / "class")] == ["alice", "bob_zip", "carol"]
+    (tmp_path / "class" / "alice.zip").write_bytes(b"")
+    with pytest.raises(ValueError, match="two submissions are named 'alice'"):
+        batch.discover(tmp_path / "class")
+
+
+def test_batch_writes_csv_and_a_complete_folder_per_submission(tmp_path):
+    make_class(tmp_path / "class", ["carol", "alice", "bob_zip"])
+    (tmp_path / "class" / "mallory.zip").write_bytes(b"not a zip at all")
+    summary = fake_batch(tmp_path / "class", tmp_path / "out")
+    out = tmp_path / "out"
+    rows = batch.read_csv(out / "grades.csv")
+    assert list(rows[0]) == HEADER
+    assert [r["submission"] for r in rows] == ["alice", "bob_zip", "carol", "mallory"]
+    files = {name: 1 + sum(map(ord, name)) % 7 for name in ("alice", "bob_zip", "carol")}
+    for row in rows[:3]:
+        assert row["ex1"] == str(files[row["submission"]]) and row["total"] == row["ex1"]
+        assert [row[f"ex{i}"] for i in range(2, 8)] == ["0"] * 6
+    mallory = json.loads((out / "mallory" / "result.json").read_text())
+    assert mallory["score"] == 0 and "not a valid .zip" in mallory["error"]
+    assert rows[3]["total"] == "0"
+    assert summary["errors"] == ["mallory"] and summary["graded"] == 4
+    assert_complete(out)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary leftovers"
+    feedback = (out / "alice" / "feedback.md").read_text()
+    assert "hello from alice" in feedback
+
+
+def test_cli_batch_prints_table_and_locations_and_exits_0(tmp_path):
+    make_class(tmp_path / "class", ["alice", "bob"])
+    run = subprocess.run([*FAKE_JUDGE[:1], "-c", (
+        "import sys; sys.argv[0] = 'cnn-grader'; from grader import batch; "
+        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
+        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
+        "batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--exercises", "ex1,ex2"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "submission" in run.stdout and "alice" in run.stdout and "median" in run.stdout
+    assert f"grades:   {tmp_path / 'out' / 'grades.csv'}" in run.stdout
+    assert "feedback.md" in run.stdout
+    assert "grading" in run.stderr, "the progress bar goes to stderr"
+    rows = batch.read_csv(tmp_path / "out" / "grades.csv")
+    assert rows[0]["ex3"] == "" and rows[0]["ex2"] == "0", "exercises not graded stay empty"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["batch", "/no/such/folder", "--out", "OUT"], "no such folder"),
+    (["batch", "CLASS", "--out", "OUT", "--jobs", "0"], "must be at least 1"),
+    (["batch", "CLASS", "--out", "OUT", "--exercises", "ex9"], "unknown exercise"),
+    (["batch", "CLASS", "--out", "OUT", "--timeout", "-3"], "must be positive"),
+    (["batch", "EMPTY", "--out", "OUT"], "no submissions"),
+    (["batch", "CLASS"], "--out"),
+])
+def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, message):
+    from grader.cli import main
+
+    make_class(tmp_path / "class", ["alice"])
+    (tmp_path / "empty").mkdir()
+    subs = {"CLASS": str(tmp_path / "class"), "EMPTY": str(tmp_path / "empty"), "OUT": str(tmp_path / "out")}
+    try:
+        code = main([subs.get(a, a) for a in args])
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out" / "alice").exists()
+
+
+def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
+    target = tmp_path / "grades.csv"
+    write_atomic(target, "old\n")
+    assert target.read_text() == "old\n" and oct(target.stat().st_mode & 0o777) == "0o644"
+
+    def broken_replace(src, dst):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk on fire"):
+        write_atomic(target, "new\n")
+    assert target.read_text() == "old\n", "the old file is intact"
+    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"], "no temporary file is left"
+
+
+def test_publish_replaces_a_folder_whole(tmp_path):
+    first = batch.error_result("zed", "first")
+    batch.publish(first, tmp_path / "zed")
+    batch.publish(batch.error_result("zed", "second"), tmp_path / "zed")
+    assert batch.load_result(tmp_path / "zed")["error"] == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["zed"]
+
+
+# --- judges that die, hang or fail ----------------------------------------------------------------
+
+
+def test_a_judge_that_dies_hangs_or_fails_costs_only_its_submission(tmp_path):
+    make_class(tmp_path / "class", ["alice", "crasher", "sleeper", "victim", "zoe"])
+    started = time.monotonic()
+    summary = fake_batch(tmp_path / "class", tmp_path / "out", jobs=2, timeout=5)
+    assert time.monotonic() - started < 40
+    out = tmp_path / "out"
+    rows = {r["submission"]: r for r in batch.read_csv(out / "grades.csv")}
+    assert sorted(rows) == ["alice", "crasher", "sleeper", "victim", "zoe"]
+    assert summary["errors"] == ["crasher", "sleeper", "victim"]
+    messages = {name: json.loads((out / name / "result.json").read_text()) for name in summary["errors"]}
+    assert "killed by SIGKILL" in messages["victim"]["error"]
+    assert "ran out of time" in messages["sleeper"]["error"]
+    assert "exit code 1" in messages["crasher"]["error"]
+    assert "a bug in the grader" in messages["crasher"]["grader_error"], "the traceback is kept for the TA"
+    for doc in messages.values():
+        assert doc["score"] == 0 and len(doc["exercises"]) == 7
+        assert all(len(e["tests"]) == 1 and e["tests"][0]["status"] == "error" for e in doc["exercises"].values())
+        assert "tell your TA" in doc["error"]
+    assert float(rows["alice"]["total"]) > 0 and float(rows["zoe"]["total"]) > 0
+    assert_complete(out)
+
+
+# --- resume and kill -9 -----------------------------------------------------------------------------
+
+
+def test_resume_skips_finished_submissions_and_rebuilds_the_csv(tmp_path):
+    make_class(tmp_path / "class", ["alice", "bob", "carol", "dave"])
+    out = tmp_path / "out"
+    fake_batch(tmp_path / "class", out)
+    before = results_of(out)
+    shutil.rmtree(out / "bob")
+    (out / "carol" / "result.json").write_text('{"score": 1, "exerc')  # a corrupt file
+    (out / "grades.csv").unlink()
+    summary = fake_batch(tmp_path / "class", out, resume=True)
+    assert summary["skipped"] == 2 and summary["graded"] == 2
+    assert results_of(out) == before
+    assert [r["submission"] for r in batch.read_csv(out / "grades.csv")] == ["alice", "bob", "carol", "dave"]
+
+
+def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path):
+    names = [f"s{i:02d}" for i in range(8)]
+    make_class(tmp_path / "class", names)
+    clean = tmp_path / "clean"
+    fake_batch(tmp_path / "class", clean)
+    expected = results_of(clean)
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", (
+        "import sys; from grader import batch; "
+        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
+        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
+        "batch", str(tmp_path / "class"), "--out", str(out), "--no-progress"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "FAKE_JUDGE_DELAY": "0.4"})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if (out / "grades.csv").exists() and len(batch.read_csv(out / "grades.csv")) >= 3:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    time.sleep(1.5)  # an orphaned judge notices its batch is gone and stops
+
+    done = results_of(out)
+    assert 3 <= len(done) < len(names), "killed mid-way"
+    assert {name: done[name] for name in done} == {name: expected[name] for name in done}
+    csv_rows = [r["submission"] for r in batch.read_csv(out / "grades.csv")]
+    assert set(csv_rows) <= set(done), "the CSV only lists finished submissions"
+    assert_complete(out)
+
+    summary = fake_batch(tmp_path / "class", out, resume=True)
+    assert summary["skipped"] == len(done)
+    assert results_of(out) == expected
+    assert [r["submission"] for r in batch.read_csv(out / "grades.csv")] == names
+    assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+# --- real judges ---------------------------------------------------------------------------------------
+
+
+def test_real_judges_jobs_1_and_2_agree(tmp_path):
+    """Real grading (ex1 and ex3, in-process: these submissions are ours), one and two at a time."""
+    klass = tmp_path / "class"
+    for name, source in (("ref", SOLUTIONS_DIR), ("stubs", EXERCISES_DIR)):
+        for ex in ("ex1", "ex3"):
+            (klass / name / ex).mkdir(parents=True)
+            shutil.copyfile(source / ex / f"{MODULES[ex]}.py", klass / name / ex / f"{MODULES[ex]}.py")
+    with zipfile.ZipFile(klass / "mixed.zip", "w") as zf:
+        zf.write(SOLUTIONS_DIR / "ex1" / "shapes.py", "mixed/exercises/ex1/shapes.py")
+        zf.writestr("mixed/exercises/ex3/cutout.py", "def cutout_mask(*a):\n    raise IndexError('oops')\n")
+    for out, jobs in (("one", 1), ("two", 2)):
+        summary = api.batch(klass, out=tmp_path / out, jobs=jobs, exercises=("ex1", "ex3"),
+                            isolation="inprocess", timeout=300, progress=False)
+        assert summary["errors"] == [] and summary["graded"] == 3
+    first, second = results_of(tmp_path / "one"), results_of(tmp_path / "two")
+    assert first == second
+    assert first["ref"][0] == 20 and first["stubs"][0] == 0
+    assert 0 < first["mixed"][0] < 20
+    statuses = {t[3] for t in first["mixed"][1] if t[0] == "ex3"}
+    assert "error" in statuses, "cutout_mask raising IndexError is an error"
+    assert (tmp_path / "one" / "grades.csv").read_text() == (tmp_path / "two" / "grades.csv").read_text()
+    assert_complete(tmp_path / "one")

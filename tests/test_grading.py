@@ -1,0 +1,45 @@
+"""End-to-end grading of the reference and the stubs: the anchors every score is judged by."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.paths import EXERCISES_DIR, SOLUTIONS_DIR
+from tests.graded import grade
+
+
+def _outcomes(result):
+    return {ex: [(t["name"], t["status"], t["score"]) for t in r["tests"]]
+            for ex, r in result["exercises"].items()}
+
+
+@pytest.fixture(scope="module")
+def reference_sandboxed():
+    return grade(SOLUTIONS_DIR)
+
+
+def test_reference_scores_full_marks_in_the_sandbox(reference_sandboxed):
+    result = reference_sandboxed
+    failed = [(ex, t) for ex, r in result["exercises"].items() for t in r["tests"] if t["status"] != "passed"]
+    assert failed == []
+    assert result["score"] == result["max_score"] == 70
+    assert {ex: r["max_score"] for ex, r in result["exercises"].items()} == {f"ex{i}": 10 for i in range(1, 8)}
+
+
+def test_stubs_score_zero_with_a_clear_message_each():
+    result = grade(EXERCISES_DIR)
+    assert result["score"] == 0 and result["max_score"] == 70
+    for ex, r in result["exercises"].items():
+        for t in r["tests"]:
+            assert t["status"] != "passed" and "not implemented yet" in t["message"], (ex, t)
+
+
+def test_sandboxed_and_in_process_grading_agree(reference_sandboxed):
+    assert _outcomes(grade(SOLUTIONS_DIR, isolation="inprocess")) == _outcomes(reference_sandboxed)
+
+
+def test_two_runs_give_identical_results():
+    first, second = (grade(SOLUTIONS_DIR, isolation="inprocess") for _ in range(2))
+    assert _outcomes(first) == _outcomes(second)
+    assert [t["message"] for r in first["exercises"].values() for t in r["tests"]] == \
+        [t["message"] for r in second["exercises"].values() for t in r["tests"]]
