@@ -112,7 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     if getattr(config, "_cnn_grader_target", "exercises") == "solutions":
         return "cnn-grader: testing the REFERENCE solutions in solutions/ (target=solutions)"
-    return "cnn-grader: testing YOUR code in exercises/ (set CNN_GRADER_TARGET=solutions to test the reference)"
+    if _solution_modules():  # staff checkout: say how to test the reference instead
+        return "cnn-grader: testing YOUR code in exercises/ (CNN_GRADER_TARGET=solutions tests the reference)"
+    return "cnn-grader: testing YOUR code in exercises/"
 
 
 def _not_implemented_line(excinfo: pytest.ExceptionInfo) -> str | None:

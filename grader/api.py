@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import runner
 from .archive import unpacked
+from .sandboxed.layout import EXERCISES
 
 
-def grade(submission, *, isolation="sandbox", name=None, exercises=runner.EXERCISES) -> dict:
+def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> dict:
     """Grade one submission (a folder or a .zip); returns the result.json document."""
+    from . import runner  # imports torch: only the commands that grade pay for it
+
     path = Path(submission)
     with unpacked(path) as root:
         return runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
@@ -24,7 +26,7 @@ def write_json(document, path):
     write_atomic(Path(path), json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
-def judge(submission, *, name, out_dir, isolation="sandbox", exercises=runner.EXERCISES,
+def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
           visibility="after_published", handle_signals=False) -> dict:
     """Grade one submission into `out_dir` (result.json, feedback.md, results.json), atomically.
 
@@ -37,7 +39,7 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=runner.EX
                         exercises=tuple(exercises), visibility=visibility, handle_signals=handle_signals)
 
 
-def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=runner.EXERCISES,
+def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
           timeout=None, visibility="after_published", progress=True, judge_command=None) -> dict:
     """Grade every subfolder and .zip of `directory` into `out` (see grader.batch)."""
     from . import batch as _batch

@@ -362,7 +362,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     todo = []
     for name, path in submissions:
         done = load_result(out / name) if resume else None
-        if done is not None:
+        if done is not None and set(done["exercises"]) == set(exercises):  # same exercises graded
             results[name] = done
         else:
             todo.append((name, path))

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import __version__, api
+from .sandboxed.layout import EXERCISES
 from .batch import JUDGE_TIMEOUT_S
 
 
@@ -34,8 +35,6 @@ def _exercise_list(text):
 
 
 def _all_exercises():
-    from .feedback import EXERCISES
-
     return EXERCISES
 
 

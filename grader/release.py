@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .files import write_atomic
 from .paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
-from .sandboxed.worker import MODULES
+from .sandboxed.layout import MODULES
 
 STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import cnnlab
 
-from .sandboxed.worker import MODULES
+from .sandboxed.layout import MODULES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIB = 1024 * 1024
@@ -134,6 +134,7 @@ class WorkerProcess:
         self.limits = limits
         self.cgroup = PidsCgroup(limits.processes)
         self._kit_and_submission = (kit, submission_copy)
+        self.wrapped = bwrap_path() is not None
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         command = self._command(submission_copy, kit, req_r, resp_w)

@@ -13,7 +13,8 @@ import time
 
 from .sandboxed import codec
 from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
-from .sandboxed.worker import MODULES, Dispatcher
+from .sandboxed.layout import MODULES
+from .sandboxed.worker import Dispatcher
 
 DEFAULT_CALL_TIMEOUT = 10.0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import subprocess
 import signal
 import tempfile
 import time
@@ -83,19 +84,24 @@ class WorkerTransport:
             exc.module_loaded = not importing
             raise exc from None
         except (EOFError, OSError, codec.CodecError) as err:
-            status = self._discard()
+            status = self._discard(wait_s=2.0)
             exc = WorkerCrashed(_crash_message(status, what, err))
             exc.module_loaded = not importing
             raise exc from None
 
-    def _discard(self):
+    def _discard(self, wait_s=0.0):
+        """Kill the worker; returns how it ended by itself, if it did within `wait_s`."""
         worker, self._worker = self._worker, None
         self._loaded.clear()
         self.restarts += 1
         if worker is None:
             return None
+        try:
+            status = worker.process.wait(timeout=wait_s) if wait_s else worker.process.poll()
+        except subprocess.TimeoutExpired:
+            status = None
         worker.kill()
-        return worker.process.returncode
+        return status if status is None or not worker.wrapped else _unwrap_status(status)
 
     def output_tail(self, limit=LOG_TAIL_BYTES) -> str:
         """The end of what the student's code printed, for feedback."""
@@ -114,6 +120,11 @@ class WorkerTransport:
             self._worker.kill()
             self._worker = None
         self._tmp.cleanup()
+
+
+def _unwrap_status(status):
+    """bubblewrap reports a child killed by signal N as exit code 128 + N."""
+    return -(status - 128) if status > 128 else status
 
 
 def _crash_message(status, what, err):

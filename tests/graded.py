@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader import runner
 from grader.paths import EXERCISES_DIR, SOLUTIONS_DIR
-from grader.sandboxed.worker import MODULES
+from grader.sandboxed.layout import MODULES
 
 
 def module_path(root: Path, exercise: str) -> Path:

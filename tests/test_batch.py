@@ -213,6 +213,8 @@ def test_resume_skips_finished_submissions_and_rebuilds_the_csv(tmp_path):
     assert summary["skipped"] == 2 and summary["graded"] == 2
     assert results_of(out) == before
     assert [r["submission"] for r in batch.read_csv(out / "grades.csv")] == ["alice", "bob", "carol", "dave"]
+    again = fake_batch(tmp_path / "class", out, resume=True, exercises=("ex1",))
+    assert again["skipped"] == 0, "results for other exercises are not reused"
 
 
 def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path):

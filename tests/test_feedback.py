@@ -39,7 +39,10 @@ def sample_result(name="alice", output="epoch 1 loss 0.5\n") -> dict:
 
 
 def test_exercise_list_matches_the_runner():
+    from grader import batch
+
     assert feedback.EXERCISES == runner.EXERCISES
+    assert batch.POINTS_PER_EXERCISE == runner.POINTS_PER_EXERCISE
 
 
 def test_points_formatting():

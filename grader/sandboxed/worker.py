@@ -15,12 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from . import codec
+from .layout import MODULES
 from .tasks import TASKS, probe_call
 
-MODULES = {
-    "ex1": "shapes", "ex2": "mixup", "ex3": "cutout", "ex4": "soft_ce",
-    "ex5": "metrics", "ex6": "square_border", "ex7": "flatten_head",
-}
 
 
 class ModuleLoadError(Exception):

@@ -6,7 +6,8 @@ Each comment names the hidden tests (grader/hidden/test_ex1.py) expected to catc
 from tests.bugzoo.mutant import Mutant
 
 MUTANTS = [
-    # caught by: test_conv2d_output_size_rejects_bad_arguments ((4, 5, stride=3) gives 1, not an error)
+    # caught by: test_conv2d_output_size_rejects_bad_arguments ((4, 5, stride=3) gives 1, not an error),
+    # test_pool2d_output_size_defaults_and_padding_rule, test_trace_shapes_reports_mismatch_with_layer_index
     Mutant(
         name="truncates_instead_of_floor",
         old="return (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1",
@@ -21,14 +22,15 @@ MUTANTS = [
         new="(kernel_size - 1) - 1",
         why="forgets that a dilated kernel spans dilation * (k - 1) + 1 pixels",
     ),
-    # caught by: every size test with padding, test_trace_shapes_of_small_cnns
+    # caught by: test_conv2d_output_size_matches_formula_for_ints, _with_pairs_returns_tuple,
+    # test_pool2d_output_size_defaults_and_padding_rule, test_trace_shapes_of_small_cnns, _of_every_supported_layer
     Mutant(
         name="pads_one_side_only",
         old="(n + 2 * padding - ",
         new="(n + padding - ",
         why="padding is added on both sides, so it counts twice",
     ),
-    # caught by: test_conv2d_output_size_matches_formula_for_ints (returns a tuple for ints)
+    # caught by: test_conv2d_output_size_matches_formula_for_ints, test_pool2d_output_size_defaults_and_padding_rule
     Mutant(
         name="always_returns_a_pair",
         old="        return out[0]\n",
@@ -56,7 +58,7 @@ MUTANTS = [
         new="for index, layer in enumerate(layers, start=1):",
         why="error messages count layers from 1 instead of the 0-based index",
     ),
-    # caught by: test_trace_shapes_of_small_cnns (non-square inputs)
+    # caught by: test_trace_shapes_of_small_cnns, test_trace_shapes_of_every_supported_layer (non-square inputs)
     Mutant(
         name="conv_swaps_height_and_width",
         old="return (shape[0], layer.out_channels, h, w)",

@@ -7,7 +7,7 @@ from tests.bugzoo.mutant import Mutant
 
 MUTANTS = [
     # caught by: test_mixup_batch_images_match_reference_for_seeded_rng, _labels_match_...,
-    # test_mixup_batch_draws_beta_then_permutation, test_mixup_batch_keeps_dtype_and_inputs
+    # test_mixup_batch_draws_beta_then_permutation
     Mutant(
         name="draws_permutation_before_beta",
         old=("    lam = float(rng.beta(alpha, alpha))\n"
@@ -24,7 +24,7 @@ MUTANTS = [
         why="mixes the images but keeps the original one-hot labels",
     ),
     # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_images_match_...,
-    # test_mixup_batch_draws_beta_then_permutation, test_mixup_batch_keeps_dtype_and_inputs
+    # test_mixup_batch_draws_beta_then_permutation
     Mutant(
         name="lam_on_the_wrong_side",
         old="    x_mixed = lam * x + (1 - lam) * x[perm]\n",
@@ -60,7 +60,8 @@ MUTANTS = [
         new="    lam = float(np.random.beta(alpha, alpha))\n",
         why="draws lam from numpy's global generator, so the seeded rng doesn't control it",
     ),
-    # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_keeps_dtype_and_inputs
+    # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_keeps_dtype_and_inputs,
+    # test_mixup_batch_images_match_reference_for_seeded_rng, test_mixup_batch_draws_beta_then_permutation
     Mutant(
         name="mixes_in_place",
         old="    x_mixed = lam * x + (1 - lam) * x[perm]\n",

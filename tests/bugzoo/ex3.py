@@ -7,7 +7,7 @@ from tests.bugzoo.mutant import Mutant
 
 MUTANTS = [
     # caught by: test_cutout_mask_clips_at_borders, test_cutout_matches_reference_for_seeded_rng,
-    # test_cutout_draws_rows_then_columns
+    # test_cutout_draws_rows_then_columns, test_cutout_masks_every_channel
     Mutant(
         name="wraps_negative_indices",
         old="mask[max(top, 0):min(bottom, height), max(left, 0):min(right, width)] = 0.0",
@@ -22,7 +22,8 @@ MUTANTS = [
         new="    top = cy - (size - 1) // 2\n",
         why="centres even-sized squares one pixel lower than the contract says",
     ),
-    # caught by: test_cutout_mask_matches_reference_inside_image, test_cutout_matches_reference_for_seeded_rng
+    # caught by: test_cutout_mask_matches_reference_inside_image, test_cutout_mask_clips_at_borders,
+    # test_cutout_matches_reference_for_seeded_rng, test_cutout_draws_rows_then_columns
     Mutant(
         name="square_one_short_for_odd_sizes",
         old="    bottom = top + size\n",
@@ -54,7 +55,8 @@ MUTANTS = [
         new="    out = images\n",
         why="writes the masked images into the caller's tensor",
     ),
-    # caught by: test_cutout_masks_every_channel, test_cutout_matches_reference_for_seeded_rng
+    # caught by: test_cutout_masks_every_channel, test_cutout_matches_reference_for_seeded_rng,
+    # test_cutout_draws_rows_then_columns
     Mutant(
         name="masks_first_channel_only",
         old="        out[i] = images[i] * mask.to(device=images.device, dtype=images.dtype)\n",
@@ -75,8 +77,8 @@ MUTANTS = [
         new="rng.integers(0, height - 1, size=n)",
         why="treats the upper bound of rng.integers as inclusive and subtracts one",
     ),
-    # caught by: test_cutout_mask_matches_reference_inside_image, test_cutout_mask_size_zero_is_all_ones,
-    # test_cutout_mask_clips_at_borders (non-square masks come out [width, height])
+    # caught by: all three mask value tests (non-square masks come out [width, height]) and, as cutout()
+    # then fails to broadcast, every cutout() test except test_cutout_rejects_bad_arguments
     Mutant(
         name="mask_transposed",
         old="    mask = torch.ones(height, width, dtype=torch.float32)\n",
