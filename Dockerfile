@@ -68,6 +68,9 @@ COPY docker/entrypoint.sh /usr/local/bin/cnn-grader-entrypoint
 # Editable install: the hidden suites and the solutions stay in /opt/cnn-grader and never go
 # to site-packages, which the workers must read. Then /opt/cnn-grader becomes root:judge,
 # 0750/0640: the judge (group judge) reads it, nobody writes it, student can't even list it.
+# The worker kit's sources (grader/sandboxed, cnnlab) are world-readable inside that tree:
+# the judge copies them, modes included, into each worker's directory for `student` to run;
+# they are not secret, and student still can't reach them under /opt/cnn-grader.
 RUN set -eu; \
     /opt/venv/bin/pip install --no-deps --no-index --no-build-isolation -e /opt/cnn-grader; \
     rm -rf /opt/cnn-grader/build; \
@@ -75,6 +78,7 @@ RUN set -eu; \
     chown -R root:judge /opt/cnn-grader; \
     find /opt/cnn-grader -type d -exec chmod 0750 {} +; \
     find /opt/cnn-grader -type f -exec chmod 0640 {} +; \
+    chmod -R o+rX /opt/cnn-grader/grader/sandboxed /opt/cnn-grader/cnnlab; \
     chmod 0755 /usr/local/bin/cnn-grader-entrypoint; \
     command -v setpriv >/dev/null
 WORKDIR /tmp

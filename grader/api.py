@@ -40,13 +40,14 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
 
 
 def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
-          timeout=None, visibility="after_published", progress=True, judge_command=None) -> dict:
+          timeout=None, visibility="after_published", progress=True, judge_command=None, report=None) -> dict:
     """Grade every subfolder and .zip of `directory` into `out` (see grader.batch)."""
     from . import batch as _batch
 
     return _batch.run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation,
                             exercises=tuple(exercises), timeout=timeout or _batch.JUDGE_TIMEOUT_S,
-                            visibility=visibility, progress=progress, judge_command=judge_command)
+                            visibility=visibility, progress=progress, judge_command=judge_command,
+                            report=report)
 
 
 def release(out, *, force=False) -> Path:

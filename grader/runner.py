@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from . import __version__
 from .paths import HIDDEN_DIR
@@ -91,8 +92,13 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
     files = [str(HIDDEN_DIR / f"test_{ex}.py") for ex in exercises]
     args = [*files, "-q", "-p", "no:cacheprovider", "--rootdir", str(HIDDEN_DIR),
             "-c", str(HIDDEN_DIR / "pytest.ini"), "-W", "ignore"]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = pytest.main(args, plugins=[collector])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models run fastest on one thread; scale with --jobs instead
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main(args, plugins=[collector])
+    finally:
+        torch.set_num_threads(threads)
     if collector.errors or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden suites did not run (pytest exit {code}): {collector.errors}")
     results = {}

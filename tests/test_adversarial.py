@@ -48,8 +48,10 @@ class Listener:
         self.sock.close()
 
 
-def plant(source: str, attack, fill) -> str:
-    code = attack.code.format(**fill)
+def plant(source: str, attack, fill, code=None) -> str:
+    code = attack.code if code is None else code
+    for key, value in fill.items():
+        code = code.replace("{" + key + "}", str(value))
     if attack.in_function is None:
         return source + "\n\n# --- attack ---\n" + code
     match = re.search(rf"^def {attack.in_function}\(.*?\):[^\n]*\n", source, flags=re.S | re.M)
@@ -90,7 +92,12 @@ def test_attack_gains_nothing(attack, baseline, tmp_path):
 
     got = scores(result)
     base = baseline[attack.on]
-    if attack.on == "stubs":
+    if attack.control is not None:
+        control = make_submission(tmp_path / "control", attack.on)
+        target = module_path(control, attack.exercise)
+        target.write_text(plant(target.read_text(), attack, fill, attack.control))
+        assert got == scores(grade(control, exercises=tuple(got))), attack.why
+    elif attack.on == "stubs":
         assert got == {ex: base[ex] for ex in got}, f"{attack.why}: {got} vs {base}"
     else:
         assert got[OTHER[attack.exercise]] == base[OTHER[attack.exercise]] == 10

@@ -60,6 +60,15 @@ def _run(cmd, *, timeout=600, check=True, **kw):
     return proc
 
 
+def _docker_run(args, *, timeout):
+    """`docker run` with a name, so that a run that times out is killed rather than left running."""
+    name = f"cnn-grader-test-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        return _run(["docker", "run", "--name", name, *RUN_FLAGS, *args], timeout=timeout)
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+
+
 @pytest.fixture(scope="session")
 def engine():
     """A Docker engine that answers, or a skip that says why none could be started."""
@@ -183,8 +192,8 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
     out = tmp_path / "container-out"
     out.mkdir()
     t0 = time.monotonic()
-    run = _run(["docker", "run", *RUN_FLAGS, "-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
-                image, "batch", "/submissions", "--out", "/out", "--jobs", JOBS], timeout=600)
+    run = _docker_run(["-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
+                       image, "batch", "/submissions", "--out", "/out", "--jobs", JOBS], timeout=600)
     container_s = time.monotonic() - t0
     n = len(names)
     _report(f"grading {n} submissions with --jobs {JOBS}: local sandbox {local_s:.1f} s "
@@ -320,8 +329,8 @@ def test_two_users_inside_image(image, tmp_path):
     submissions.mkdir()
     _open_dir(submissions)
     code = f"STUDENT_PROBE = {STUDENT_PROBE!r}\n{JUDGE_PROBE}"
-    run = _run(["docker", "run", *RUN_FLAGS, "-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
-                image, "--as-judge", "python", "-c", code], timeout=300)
+    run = _docker_run(["-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
+                       image, "--as-judge", "python", "-c", code], timeout=300)
     report = json.loads(run.stdout.strip().splitlines()[-1])
     _report(f"two-user probe: {json.dumps(report)[:1500]}")
 

@@ -9,8 +9,8 @@ Every run here is `python -m otter run -a autograder.zip SUBMISSION.zip`, with t
   otter's own process (a top-level `ipykernel_launcher.py`, a pickled `.OTTER_LOG`) get exactly
   what the submission without the trick gets, leave a results.json, and run none of their code
   outside the judge's sandbox;
-- Gradescope's entry point (the zip's run_otter.py) still ends with the judge's results when
-  otter refuses an upload before any plugin runs.
+- Gradescope's entry point (the zip's run_otter.py) defuses uploads that otter trips over
+  before any plugin runs, and grades with the judge itself should otter stop anyway.
 
 Needs otter-grader (`scripts/setup.sh otter`); skipped without it.
 """
@@ -310,9 +310,10 @@ def test_attacks_on_otters_process_change_nothing(autograder, base, workdir, tmp
 # --------------------------------------------------------------------------------- Gradescope
 
 
-def test_gradescope_entry_point_grades_what_otter_refuses(base, workdir, tmp_path):
-    """A second notebook in the upload makes otter stop before any plugin runs; run_otter.py
-    (Gradescope's entry point) then grades with the judge directly."""
+def test_gradescope_entry_point_on_a_hostile_upload(base, workdir, tmp_path):
+    """Gradescope's entry point (the zip's run_otter.py) in a replica of /autograder, on an
+    upload with what otter trips over before any plugin runs: a symlink where otter copies its
+    entry notebook (otter would write through it), a file named `tests`, a second notebook."""
     from grader.otter import build_autograder
 
     base_path, base_result = base
@@ -324,6 +325,10 @@ def test_gradescope_entry_point_grades_what_otter_refuses(base, workdir, tmp_pat
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(ag / "source")
     shutil.copytree(base_path, ag / "submission", dirs_exist_ok=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    (ag / "submission" / "cnn_grader_entry.ipynb").symlink_to(victim)
+    (ag / "submission" / "tests").write_text("not a folder")
     (ag / "submission" / "scratch.ipynb").write_text(
         (ag / "source" / "files" / "cnn_grader_entry.ipynb").read_text())
 
@@ -331,9 +336,44 @@ def test_gradescope_entry_point_grades_what_otter_refuses(base, workdir, tmp_pat
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads((ag / "results" / "results.json").read_text())
-    assert "More than one .ipynb" in proc.stdout + proc.stderr
+    assert victim.read_text() == "untouched"
     assert results["extra_data"]["cnn_grader"].get("final") is True
     assert gradescope_exercise_scores(results) == pytest.approx(exercise_scores(base_result))
+    assert_gradescope_fields(results)
+
+
+STAND_IN_JUDGE = """
+import json, sys
+out = sys.argv[sys.argv.index("--json") + 1]
+tests = [{"name": "t", "score": 3.0, "max_score": 10.0, "status": "failed", "message": "m"}]
+json.dump({"submission": "s", "score": 21.0, "max_score": 70.0, "grader_version": "stand-in",
+           "duration_s": 0.1, "isolation": "none", "output": "",
+           "exercises": {f"ex{i}": {"score": 3.0, "max_score": 10.0, "tests": tests}
+                         for i in range(1, 8)}}, open(out, "w"))
+"""
+
+
+def test_gradescope_entry_point_grades_when_otter_fails(tmp_path, monkeypatch):
+    """If otter stops before the plugin has run, the entry point grades with the judge itself."""
+    import otter.run.run_autograder as otter_run_autograder
+    from grader.otter.plugin import PLUGIN_NAME, gradescope_main
+
+    judge_script = tmp_path / "judge.py"
+    judge_script.write_text(STAND_IN_JUDGE)
+    ag = tmp_path / "autograder"
+    for sub in ("source", "results"):
+        (ag / sub).mkdir(parents=True)
+    make_submission(ag / "submission")
+    (ag / "source" / "otter_config.json").write_text(json.dumps(
+        {"plugins": [{PLUGIN_NAME: {"judge_command": [sys.executable, str(judge_script)]}}]}))
+
+    def otter_fails(*args, **kwargs):
+        raise RuntimeError("otter refused the upload")
+
+    monkeypatch.setattr(otter_run_autograder, "main", otter_fails)
+    assert gradescope_main(str(ag)) == 0
+    results = json.loads((ag / "results" / "results.json").read_text())
+    assert results["score"] == 21.0 and results["extra_data"]["cnn_grader"]["final"] is True
     assert_gradescope_fields(results)
 
 
@@ -382,3 +422,23 @@ def test_staging_copies_regular_files_only(tmp_path):
     assert staged == sorted(f"{ex}/{m}" for ex, m in MODULES.items())
     assert clear_directory(src) == []
     assert sorted(os.listdir(src)) == ["cnn_grader_entry.ipynb", "tests"]
+
+
+def test_sanitize_upload_removes_what_otter_trips_over(tmp_path):
+    from grader.otter.plugin import sanitize_upload
+
+    sub = make_submission(tmp_path / "sub")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x")
+    (sub / "cnn_grader_entry.ipynb").symlink_to(outside)
+    (sub / "ex3" / "data").symlink_to(outside)
+    (sub / "tests").write_text("not a folder")
+    (sub / "__init__.py").mkdir()
+    (sub / "notes.ipynb").write_text("{}")
+    os.mkfifo(sub / "ex4" / "pipe")
+    removed = sanitize_upload(sub)
+    assert sorted(removed) == sorted(["cnn_grader_entry.ipynb", "ex3/data", "tests", "__init__.py",
+                                      "notes.ipynb", "ex4/pipe"])
+    left = sorted(p.relative_to(sub).as_posix() for p in sub.rglob("*") if p.is_file())
+    assert left == sorted(f"{ex}/{m}" for ex, m in MODULES.items())
+    assert outside.read_text() == "x"

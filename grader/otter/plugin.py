@@ -164,6 +164,42 @@ def clear_directory(d: Path, keep: frozenset[str] = OTTER_OWNED) -> list[str]:
     return [n for n in os.listdir(d) if n not in keep] or left
 
 
+def sanitize_upload(d: Path) -> list[str]:
+    """Make an upload safe for otter's own file handling, before otter touches it.
+
+    Gradescope may extract symlinks from an uploaded zip; otter then copies its support files
+    *through* them (``shutil.copy`` onto a symlinked ``cnn_grader_entry.ipynb`` overwrites the
+    link's target) and crashes on a ``tests`` that is not a folder. So: remove every symlink and
+    special file, the top-level names otter writes itself, and extra top-level notebooks (otter
+    refuses more than one). None of these is an exercise module, so grading is unchanged.
+    Returns what was removed.
+    """
+    removed = []
+    for root, dirs, files in os.walk(d, topdown=True, followlinks=False):
+        for name in list(dirs) + list(files):
+            p = os.path.join(root, name)
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            at_top = os.path.samefile(root, d)
+            special = not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+            otters = at_top and (name in OTTER_OWNED or name == "__init__.py"
+                                 or name.lower().endswith(".ipynb"))
+            if special or otters:
+                try:
+                    if stat.S_ISDIR(st.st_mode):
+                        shutil.rmtree(p)
+                    else:
+                        os.unlink(p)
+                    removed.append(os.path.relpath(p, d))
+                except OSError:
+                    pass
+                if name in dirs:
+                    dirs.remove(name)
+    return removed
+
+
 # ---------------------------------------------------------------------------- running the judge
 
 
@@ -447,6 +483,12 @@ def gradescope_main(autograder_dir: str = "/autograder") -> int:
     """Gradescope's entry point: otter with our plugin, and the judge directly if otter fails early."""
     ag_dir = Path(autograder_dir)
     results_path = ag_dir / "results" / "results.json"
+    try:
+        removed = sanitize_upload(ag_dir / "submission")
+        if removed:
+            _log("removed from the upload before otter saw it:", ", ".join(sorted(removed)[:20]))
+    except Exception:  # noqa: BLE001 - the plugin and the fallback still stage regular files only
+        traceback.print_exc()
     try:
         from otter.run.run_autograder import main as run_autograder
 

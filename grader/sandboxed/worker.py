@@ -31,10 +31,12 @@ class Dispatcher:
         self.root = Path(root)
         self.module_prefix = module_prefix  # keeps two in-process submissions apart in sys.modules
         self._modules = {}
+        self.loads: list[str] = []  # every exercise asked for, in order: shows what a suite touches
 
     def load(self, exercise):
         if exercise not in MODULES:
             raise ModuleLoadError(f"unknown exercise {exercise!r}")
+        self.loads.append(exercise)
         if exercise not in self._modules:
             self._modules[exercise] = self._import(exercise)
         module = self._modules[exercise]

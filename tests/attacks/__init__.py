@@ -15,6 +15,7 @@ class Attack:
     on: str = "stubs"  # "stubs": must still score 0; "reference": must cost only its own exercise
     in_function: str | None = None  # plant the snippet at the top of this function instead
     why: str = ""
+    control: str | None = None  # the same submission without the trick, when it differs from `on`
 
 
 ATTACKS = [
@@ -56,7 +57,13 @@ def cutout(images, size=8, rng=None):
     return torch.zeros_like(images).as_subclass(Yes)
 def cutout_mask(height, width, center, size):
     return torch.zeros(height, width).as_subclass(Yes)
-""", why="returns tensors whose comparisons always agree"),
+""", why="returns tensors whose comparisons always agree", control="""
+import torch
+def cutout(images, size=8, rng=None):
+    return torch.zeros_like(images)
+def cutout_mask(height, width, center, size):
+    return torch.zeros(height, width)
+"""),
     Attack("reduce_runs_code", "ex5", """
 import os
 class Evil:

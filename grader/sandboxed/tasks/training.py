@@ -1,7 +1,6 @@
-"""Tasks of exercises 5-7: work on live student objects (models, big tensors) that runs
-beside the student code and hands back plain data only.
+"""Tasks of exercises 6 and 7: work on live student models that runs beside the student
+code and hands back plain data only.
 
-- ex5: `ex5_confusion_matrix_large` makes millions of labels here, so they never cross the seam.
 - ex6: `ex6_model_summary`, `ex6_train_and_predict` (trains on the student's `make_dataset`).
 - ex7: `ex7_inspect`, `ex7_features_layers`, `ex7_forward_fixed_weights`, `ex7_wrong_size`,
   `ex7_train_and_predict` (trains on the lab's four-class data).
@@ -16,7 +15,6 @@ Labels of the evaluation images never come here: the judge scores the returned l
 from __future__ import annotations
 
 import math
-import time
 import zlib
 
 import torch
@@ -72,19 +70,6 @@ def _train_and_predict(model_fn, data, seed, epochs, X_eval, max_params=None):
 
 
 # ---------------------------------------------------------------- ex5
-
-
-@task
-def ex5_confusion_matrix_large(load, n, num_classes, seed):
-    """`confusion_matrix` on `n` labels made here (70% correct predictions), and its time."""
-    metrics = load("ex5")
-    g = torch.Generator().manual_seed(seed)
-    target = torch.randint(0, num_classes, (n,), generator=g)
-    wrong = torch.randint(0, num_classes, (n,), generator=g)
-    pred = torch.where(torch.rand(n, generator=g) < 0.7, target, wrong)
-    start = time.perf_counter()
-    cm = metrics.confusion_matrix(pred, target, num_classes)
-    return {"cm": cm, "seconds": time.perf_counter() - start}
 
 
 # ---------------------------------------------------------------- ex6

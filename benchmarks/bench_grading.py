@@ -1,0 +1,89 @@
+"""Benchmark: how fast the judge grades, and what isolation costs.
+
+    .venv/bin/python benchmarks/bench_grading.py [--copies 4] [--repeats 3]
+
+Grades N copies of the reference plus the demo class with `cnn-grader batch`, side by side in
+one run, and prints medians and ratios (this machine is noisy: read ratios, not single runs):
+- per-submission wall time of the sandboxed judge with one job;
+- throughput with 1 and 2 jobs;
+- isolation overhead: the same hidden suites on the same reference copies, sandboxed against
+  in-process (the in-process run is the baseline; it is only safe because the code is ours).
+Targets (issue 3): <= 8 s per submission on one job, overhead <= 1.5x, 2 jobs >= 1.7x of 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import api
+from grader.paths import REPO_ROOT, SOLUTIONS_DIR
+
+DEMO = REPO_ROOT / "examples" / "class"
+
+
+def make_class(root: Path, copies: int, with_demo: bool) -> Path:
+    root.mkdir(parents=True)
+    for i in range(copies):
+        shutil.copytree(SOLUTIONS_DIR, root / f"reference_{i:02d}", ignore=shutil.ignore_patterns("__pycache__"))
+    if with_demo:
+        for item in DEMO.iterdir():
+            if item.is_dir():
+                shutil.copytree(item, root / item.name)
+            elif item.suffix == ".zip":
+                shutil.copyfile(item, root / item.name)
+    return root
+
+
+def timed_batch(folder: Path, out: Path, *, jobs: int, isolation: str) -> tuple[float, dict]:
+    started = time.perf_counter()
+    summary = api.batch(folder, out=out, jobs=jobs, isolation=isolation, progress=False, report=lambda text: None)
+    return time.perf_counter() - started, summary
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=4, help="copies of the reference (default 4)")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement (default 3)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="cnn-grader-bench-") as tmp:
+        tmp = Path(tmp)
+        refs = make_class(tmp / "refs", args.copies, with_demo=False)
+        everyone = make_class(tmp / "class", args.copies, with_demo=True)
+        count = sum(1 for _ in everyone.iterdir())
+        rows = {"sandbox, 1 job (refs)": [], "in-process, 1 job (refs)": [],
+                "sandbox, 1 job (class)": [], "sandbox, 2 jobs (class)": []}
+        for r in range(args.repeats):
+            # Interleaved, so that a noisy moment hits every configuration alike.
+            rows["sandbox, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}a", jobs=1, isolation="sandbox")[0])
+            rows["in-process, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}b", jobs=1, isolation="inprocess")[0])
+            rows["sandbox, 1 job (class)"].append(timed_batch(everyone, tmp / f"o{r}c", jobs=1, isolation="sandbox")[0])
+            rows["sandbox, 2 jobs (class)"].append(timed_batch(everyone, tmp / f"o{r}d", jobs=2, isolation="sandbox")[0])
+            print(f"repeat {r + 1}/{args.repeats} done", file=sys.stderr)
+
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    per_ref_sandbox = med["sandbox, 1 job (refs)"] / args.copies
+    per_ref_inproc = med["in-process, 1 job (refs)"] / args.copies
+    thr1 = count / med["sandbox, 1 job (class)"] * 60
+    thr2 = count / med["sandbox, 2 jobs (class)"] * 60
+    print(f"\n{args.copies} reference copies; class of {count} = references + {count - args.copies} demo "
+          f"submissions; {args.repeats} repeats, medians\n")
+    print(f"{'configuration':<28} {'median s':>9}  all runs (s)")
+    for key, values in rows.items():
+        print(f"{key:<28} {med[key]:>9.2f}  {', '.join(f'{v:.2f}' for v in values)}")
+    print()
+    print(f"per-submission wall, sandbox, 1 job (reference): {per_ref_sandbox:6.2f} s   (target <= 8 s)")
+    print(f"per-submission wall, in-process, 1 job:          {per_ref_inproc:6.2f} s")
+    print(f"isolation overhead (sandbox / in-process):       {per_ref_sandbox / per_ref_inproc:6.2f} x  (target <= 1.5x)")
+    print(f"throughput, 1 job:  {thr1:6.1f} submissions/min")
+    print(f"throughput, 2 jobs: {thr2:6.1f} submissions/min   ratio {thr2 / thr1:.2f} x  (target >= 1.7x)")
+
+
+if __name__ == "__main__":
+    main()
