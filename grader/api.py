@@ -55,3 +55,12 @@ def release(out, *, force=False) -> Path:
     from .release import build_release
 
     return build_release(out, force=force)
+
+
+def otter(out="autograder.zip", *, visibility="after_published", judge_timeout=None, python_version=None) -> Path:
+    """Build the otter-grader autograder zip for Gradescope (see docs/otter.md)."""
+    from .otter import build_autograder
+    from .otter.plugin import DEFAULTS
+
+    return build_autograder(out, visibility=visibility, python_version=python_version,
+                            judge_timeout=judge_timeout or DEFAULTS["judge_timeout"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__, api
 from .sandboxed.layout import EXERCISES
@@ -11,7 +12,14 @@ from .batch import JUDGE_TIMEOUT_S
 
 
 def _grade(args):
-    result = api.grade(args.submission, isolation=args.isolation)
+    from .archive import SubmissionRejected
+
+    try:
+        result = api.grade(args.submission, isolation=args.isolation)
+    except SubmissionRejected as exc:  # the student's fault, so a graded 0 with the reason
+        from .batch import error_result
+
+        result = error_result(Path(args.submission).name, str(exc))
     if args.json:
         api.write_json(result, args.json)
     if args.gradescope:
@@ -57,6 +65,13 @@ def _release(args):
     out = api.release(args.out, force=args.force)
     print(f"wrote the student bundle to {out}")
     print(f"try it: cd {out} && pip install -r requirements.txt && pytest exercises/ex1")
+    return 0
+
+
+def _otter(args):
+    path = api.otter(args.out, visibility=args.visibility, judge_timeout=args.judge_timeout,
+                     python_version=args.python_version)
+    print(f"wrote the Gradescope autograder to {path}; upload it as the assignment's autograder (docs/otter.md)")
     return 0
 
 
@@ -131,6 +146,15 @@ def build_parser():
     release.add_argument("--out", required=True, metavar="DIR")
     release.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
     release.set_defaults(run=_release)
+
+    otter = commands.add_parser("otter", help="build an otter-grader autograder zip for Gradescope")
+    otter.add_argument("--out", default="autograder.zip", metavar="ZIP", help="default autograder.zip")
+    otter.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
+                       help="when students see the hidden tests' results")
+    otter.add_argument("--judge-timeout", type=_positive_float, default=None, metavar="SECONDS",
+                       help="wall-clock limit for grading one upload")
+    otter.add_argument("--python-version", default=None, help="Python of Gradescope's environment (default: this one)")
+    otter.set_defaults(run=_otter)
     return parser
 
 

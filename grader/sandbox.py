@@ -9,6 +9,7 @@ with rlimits, and `describe()` says so.
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import shutil
@@ -38,9 +39,21 @@ class Limits:
 
 
 def bwrap_path() -> str | None:
+    """bubblewrap, if it is installed and can make namespaces here (a container may forbid it)."""
     if os.environ.get("CNN_GRADER_NO_BWRAP") or os.environ.get("CNN_GRADER_WORKER_USER"):
         return None
-    return shutil.which("bwrap") if sys.platform.startswith("linux") else None
+    path = shutil.which("bwrap") if sys.platform.startswith("linux") else None
+    return path if path and _bwrap_works(path) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_works(path: str) -> bool:
+    try:
+        probe = subprocess.run([path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+                               capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
 
 
 def describe() -> str:

@@ -1,5 +1,7 @@
+"""`python -m grader.otter --out autograder.zip`, the same as `cnn-grader otter`."""
+
 import sys
 
-from .build import main
+from grader.cli import main
 
-sys.exit(main())
+raise SystemExit(main(["otter", *sys.argv[1:]]))

@@ -324,22 +324,3 @@ def _write(zf: zipfile.ZipFile, name: str, data: bytes, *, executable: bool = Fa
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = ((0o755 if executable else 0o644) | 0o100000) << 16
     zf.writestr(info, data)
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m grader.otter --out autograder.zip`` (the same as ``cnn-grader otter``)."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m grader.otter", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="autograder.zip", help="zip to write (default autograder.zip)")
-    ap.add_argument("--visibility", default=DEFAULTS["visibility"],
-                    choices=("after_published", "after_due_date", "hidden", "visible"))
-    ap.add_argument("--judge-timeout", type=float, default=DEFAULTS["judge_timeout"])
-    ap.add_argument("--python-version", default=None)
-    args = ap.parse_args(argv)
-    path = build_autograder(
-        args.out, visibility=args.visibility, judge_timeout=args.judge_timeout,
-        python_version=args.python_version,
-    )
-    print(path)
-    return 0

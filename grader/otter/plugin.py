@@ -229,12 +229,6 @@ def run_judge(
     run_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "OTTER_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    note = ""
-    if not bwrap_works():
-        # bubblewrap is installed but cannot make namespaces here (some container hosts): the
-        # judge would fail every test, so tell it to use its rlimit-only fallback instead
-        env["CNN_GRADER_NO_BWRAP"] = "1"
-        note = "warning: bubblewrap cannot create namespaces here; judge runs without it\n"
     log_path = work / "judge.log"
     try:
         with open(log_path, "wb") as log:
@@ -258,7 +252,7 @@ def run_judge(
                     _kill_group(proc)
             # the judge has exited; make sure nothing it started lingers
             _kill_group(proc)
-        text = note + _tail(log_path)
+        text = _tail(log_path)
         if rc != 0:
             return None, f"the judge exited with code {rc}\n{text}"
         try:
@@ -272,22 +266,6 @@ def run_judge(
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def bwrap_works() -> bool:
-    """False only when bubblewrap is installed but cannot sandbox anything on this machine."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap or os.environ.get("CNN_GRADER_NO_BWRAP") or os.environ.get("CNN_GRADER_WORKER_USER"):
-        return True  # nothing to decide: the judge chooses its own fallback
-    try:
-        probe = subprocess.run(
-            [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
 
 
 def _tail(path: Path, limit: int = 6000) -> str:
