@@ -51,12 +51,14 @@ ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LANG=C.UTF-8 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 # judge: runs cnn-grader, alone may read /opt/cnn-grader. student: runs the workers.
+# No setuid/setgid programs are left (su, mount, passwd...): nothing here needs one.
 RUN set -eu; \
     groupadd -g "$JUDGE_UID" judge; \
     useradd -u "$JUDGE_UID" -g judge -M -d /nonexistent -s /usr/sbin/nologin judge; \
     groupadd -g "$STUDENT_UID" student; \
     useradd -u "$STUDENT_UID" -g student -M -d /nonexistent -s /usr/sbin/nologin student; \
-    mkdir -p /out /submissions; chown judge:judge /out; chmod 0755 /out
+    mkdir -p /out /submissions; chown judge:judge /out; chmod 0755 /out; \
+    find / -xdev -perm /6000 -type f -exec chmod a-s {} +
 COPY --from=deps /opt/venv /opt/venv
 # The project, explicitly (docs, tests, examples and the wheelhouse stay out).
 COPY pyproject.toml README* /opt/cnn-grader/

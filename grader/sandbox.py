@@ -2,7 +2,8 @@
 
 Layers, strongest first: bubblewrap (its own mount, pid and network namespaces, read-only
 system, only the submission copy and the worker kit visible), a pids cgroup when we may make
-one, a separate user when CNN_GRADER_WORKER_USER names one (the Docker image), and rlimits on
+one, a separate user without capabilities when CNN_GRADER_WORKER_USER names one (the Docker
+image, where the judge may only switch to that user), and rlimits on
 CPU, memory, processes and file size everywhere. Without bubblewrap it is a plain subprocess
 with rlimits, and `describe()` says so.
 """
@@ -82,6 +83,8 @@ def make_kit(dest: Path) -> Path:
     shutil.copytree(PACKAGE_DIR / "sandboxed", dest / "sandboxed", ignore=ignore)
     shutil.copytree(Path(cnnlab.__file__).resolve().parent, dest / "cnnlab", ignore=ignore)
     shutil.copyfile(PACKAGE_DIR / "sandboxed" / "boot.py", dest / "boot.py")
+    for path in (dest, *dest.rglob("*")):  # the worker may run as another user (Docker)
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return dest
 
 
@@ -182,8 +185,9 @@ class WorkerProcess:
                     "/kit/boot.py", "/submission", str(fd_in), str(fd_out), os.pathsep.join(sites)]
         inner = [python, "-S", "-E", "-s", "-B", str(kit / "boot.py"), str(submission_copy),
                  str(fd_in), str(fd_out), os.pathsep.join(sites)]
-        if user:
-            return ["sudo", "-n", "-u", user, "-C", str(max(fd_in, fd_out) + 1), "--", *inner]
+        if user:  # the Docker image: the judge may switch to the student user, nothing more
+            return ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                    "--inh-caps=-all", "--no-new-privs", "--", *inner]
         return inner
 
     def _bwrap_args(self, python, sites):

@@ -23,8 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import textwrap
 import time
 from pathlib import Path
 

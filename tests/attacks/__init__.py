@@ -155,7 +155,7 @@ atexit.register(lambda: print('70 passed') or os._exit(0))
     while True:
         hog.append(bytearray(64 * 1024 * 1024))
 """, on="reference", in_function="top_k_accuracy", why="allocates until memory runs out"),
-    Attack("fork_storm", "ex1", """
+    Attack("fork_storm", "ex3", """
     import os, time
     for _ in range(2000):
         try:
@@ -166,7 +166,7 @@ atexit.register(lambda: print('70 passed') or os._exit(0))
             break
     while True:
         pass
-""", on="reference", in_function="conv2d_output_size", why="forks until the process limit"),
+""", on="reference", in_function="cutout", why="forks until the process limit"),
     Attack("output_flood", "ex2", """
     import sys
     for _ in range(200000):
