@@ -130,3 +130,30 @@ def test_symlinked_module_is_not_followed(baseline, tmp_path):
     result = grade(sub, exercises=("ex3",))
     assert scores(result) == {"ex3": 0}
     assert "missing" in result["exercises"]["ex3"]["tests"][0]["message"]
+
+
+def test_honest_submission_keeps_full_marks_in_a_batch_with_attackers(tmp_path):
+    """Attackers graded beside an honest student, two at a time, aim at the honest one's files."""
+    import csv
+    import json
+
+    from grader import api
+
+    folder, out = tmp_path / "class", tmp_path / "out"
+    honest = make_submission(folder / "honest", "reference")
+    fill = {"victim": honest, "solutions": out / "honest", "hidden": out, "port": 9, "repo": REPO_ROOT}
+    chosen = {a.name: a for a in ATTACKS}
+    for name in ("delete_files", "forge_results_and_print_pass", "kill_parent", "fork_storm"):
+        attack = chosen[name]
+        sub = make_submission(folder / name, "stubs")
+        target = module_path(sub, attack.exercise)
+        target.write_text(plant(target.read_text(), attack, fill))
+    before = {p.relative_to(honest): p.read_bytes() for p in honest.rglob("*.py")}
+
+    api.batch(folder, out=out, jobs=2, progress=False, report=lambda text: None)
+
+    rows = {row["submission"]: row for row in csv.DictReader(open(out / "grades.csv"))}
+    assert float(rows["honest"]["total"]) == 70
+    assert json.loads((out / "honest" / "result.json").read_text())["score"] == 70
+    assert all(float(rows[name]["total"]) == 0 for name in rows if name != "honest")
+    assert {p.relative_to(honest): p.read_bytes() for p in honest.rglob("*.py")} == before
