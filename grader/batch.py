@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -230,10 +231,15 @@ def read_csv(path) -> list[dict]:
 class _Judges:
     """The judge processes now running, so that an interrupted batch can stop them all."""
 
-    def __init__(self):
+    def __init__(self, jobs=1):
         self.lock = threading.Lock()
         self.running: set[subprocess.Popen] = set()
         self.cancelled = threading.Event()
+        # Each judge running at once gets its own slot number, so its workers can run as a user
+        # of their own (the Docker image has one per slot): parallel workers can't see each other.
+        self.free_slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for slot in range(jobs):
+            self.free_slots.put(slot)
 
     def stop_all(self):
         self.cancelled.set()
@@ -272,6 +278,8 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
                PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
     if judges.cancelled.is_set():
         return name, None, 0.0
+    slot = judges.free_slots.get()
+    env["CNN_GRADER_SLOT"] = str(slot)
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, cwd=workdir, env=env, start_new_session=True)
     with judges.lock:
@@ -291,6 +299,7 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
     finally:
         with judges.lock:
             judges.running.discard(process)
+        judges.free_slots.put(slot)
     seconds = time.monotonic() - started
     if judges.cancelled.is_set():
         return name, None, seconds
@@ -369,7 +378,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     skipped = len(results)
     write_csv(out, results)
 
-    judges = _Judges()
+    judges = _Judges(jobs)
     bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
                disable=not progress, dynamic_ncols=True)
     if skipped:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pwd
 import resource
 import shutil
 import signal
@@ -57,13 +58,39 @@ def _bwrap_works(path: str) -> bool:
     return probe.returncode == 0
 
 
-def describe() -> str:
+def worker_user() -> str | None:
+    """CNN_GRADER_WORKER_USER, or its per-slot variant (`student1` for slot 1) where that exists."""
     user = os.environ.get("CNN_GRADER_WORKER_USER")
+    slot = os.environ.get("CNN_GRADER_SLOT")
+    if user and slot and slot.isdigit():
+        try:
+            pwd.getpwnam(f"{user}{slot}")
+            return f"{user}{slot}"
+        except KeyError:
+            pass
+    return user
+
+
+def describe() -> str:
+    user = worker_user()
     if user:
         return f"separate user '{user}' with rlimits"
     if bwrap_path():
         return "bubblewrap sandbox with rlimits"
     return "plain subprocess with rlimits (WARNING: bubblewrap not found, weaker isolation)"
+
+
+def private_root(root: Path):
+    """Only the judge and this worker's user may enter the worker's folder, not other workers."""
+    user = worker_user()
+    if user is None:
+        root.chmod(0o755)  # bubblewrap binds it in; nothing else runs as another user
+        return
+    try:
+        os.chown(root, -1, pwd.getpwnam(user).pw_gid)  # the judge is a member of that group
+        root.chmod(0o750)
+    except (KeyError, PermissionError):
+        root.chmod(0o755)
 
 
 def copy_submission(source: Path, dest: Path) -> Path:
@@ -178,7 +205,7 @@ class WorkerProcess:
     def _command(self, submission_copy, kit, fd_in, fd_out):
         python = os.path.realpath(sys.executable)
         sites = _site_dirs()
-        user = os.environ.get("CNN_GRADER_WORKER_USER")
+        user = worker_user()
         bwrap = bwrap_path()
         if bwrap:
             return [bwrap, *self._bwrap_args(python, sites), python, "-S", "-E", "-s", "-B",

@@ -29,7 +29,7 @@ class WorkerTransport:
     def __init__(self, submission_dir, limits: sandbox.Limits | None = None):
         self._tmp = tempfile.TemporaryDirectory(prefix="cnn-grader-")
         root = Path(self._tmp.name)
-        os.chmod(root, 0o755)
+        sandbox.private_root(root)
         self._submission = sandbox.copy_submission(Path(submission_dir), root / "submission")
         self._kit = sandbox.make_kit(root / "kit")
         self.log_path = root / "output.log"
