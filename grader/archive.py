@@ -31,7 +31,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from .sandboxed.layout import MODULE_FILES, MODULES  # noqa: F401 - MODULES is part of this API
+from .sandboxed.layout import MODULE_FILES
 
 MIB = 1024 * 1024
 MAX_FILE_BYTES = 5 * MIB

@@ -145,7 +145,9 @@ def pinned_requirements() -> dict[str, str]:
 
 
 def _requirements(pins) -> str:
-    lines = ["# The exact versions the grader uses: install them with", "#   pip install -r requirements.txt"]
+    lines = ["# The exact versions the grader uses: install them with", "#   pip install -r requirements.txt",
+             "# PyTorch's CPU-only build: a few hundred MB instead of several GB of CUDA libraries.",
+             "--extra-index-url https://download.pytorch.org/whl/cpu"]
     return "\n".join(lines + [f"{name}{version}" for name, version in pins.items()]) + "\n"
 
 

@@ -19,7 +19,6 @@ import signal
 import site
 import subprocess
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path

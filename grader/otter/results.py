@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from ..files import write_atomic
 from ..gradescope import EXTRA_KEY, to_gradescope
 
 __all__ = [
@@ -100,16 +100,4 @@ def write_gradescope(document: Mapping[str, Any], path: "os.PathLike[str] | str"
     """Write a results.json atomically: a reader never sees a half-written file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomic(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
