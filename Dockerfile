@@ -47,16 +47,35 @@ print("\n".join(d["project"]["dependencies"] + d["build-system"]["requires"]))' 
 FROM ${BASE_IMAGE}
 ARG JUDGE_UID=10001
 ARG STUDENT_UID=10002
+# Per-slot worker users student0..student<N-1> (uids and gids WORKER_UID_BASE + slot): one for
+# each judge that `cnn-grader batch --jobs N` runs at once (CNN_GRADER_SLOT), so that workers
+# running side by side are different users. Slots past the last one fall back to `student`.
+ARG WORKER_SLOTS=16
+ARG WORKER_UID_BASE=10100
 ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LANG=C.UTF-8 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
-# judge: runs cnn-grader, alone may read /opt/cnn-grader. student: runs the workers.
+# judge: runs cnn-grader, alone may read /opt/cnn-grader. student (single `grade` runs, and
+# slots past the last studentN) and student0..studentN-1 (batch slots): run the workers, each
+# with a primary group of its own name. The judge is a member of all the workers' groups, so
+# it may hand each worker's /tmp folder to that worker's group alone (sandbox.private_root,
+# mode 0750); the workers are members of nothing else.
 # No setuid/setgid programs are left (su, mount, passwd...): nothing here needs one.
 RUN set -eu; \
+    case "$WORKER_SLOTS" in ''|*[!0-9]*) echo "WORKER_SLOTS must be a number" >&2; exit 1;; esac; \
     groupadd -g "$JUDGE_UID" judge; \
     useradd -u "$JUDGE_UID" -g judge -M -d /nonexistent -s /usr/sbin/nologin judge; \
     groupadd -g "$STUDENT_UID" student; \
     useradd -u "$STUDENT_UID" -g student -M -d /nonexistent -s /usr/sbin/nologin student; \
+    worker_groups=student; slot=0; \
+    while [ "$slot" -lt "$WORKER_SLOTS" ]; do \
+        n=$((WORKER_UID_BASE + slot)); \
+        groupadd -g "$n" "student$slot"; \
+        useradd -u "$n" -g "student$slot" -M -d /nonexistent -s /usr/sbin/nologin "student$slot"; \
+        worker_groups="$worker_groups,student$slot"; slot=$((slot + 1)); \
+    done; \
+    usermod -a -G "$worker_groups" judge; \
+    echo "judge: $(id judge)"; \
     mkdir -p /out /submissions; chown judge:judge /out; chmod 0755 /out; \
     find / -xdev -perm /6000 -type f -exec chmod a-s {} +
 COPY --from=deps /opt/venv /opt/venv
@@ -69,10 +88,11 @@ COPY solutions /opt/cnn-grader/solutions
 COPY docker/entrypoint.sh /usr/local/bin/cnn-grader-entrypoint
 # Editable install: the hidden suites and the solutions stay in /opt/cnn-grader and never go
 # to site-packages, which the workers must read. Then /opt/cnn-grader becomes root:judge,
-# 0750/0640: the judge (group judge) reads it, nobody writes it, student can't even list it.
+# 0750/0640: the judge (group judge) reads it, nobody writes it, no worker user (student,
+# studentN: not members of group judge) can even list it.
 # The worker kit's sources (grader/sandboxed, cnnlab) are world-readable inside that tree:
-# the judge copies them, modes included, into each worker's directory for `student` to run;
-# they are not secret, and student still can't reach them under /opt/cnn-grader.
+# the judge copies them, modes included, into each worker's directory for the worker to run;
+# they are not secret, and the workers still can't reach them under /opt/cnn-grader.
 RUN set -eu; \
     /opt/venv/bin/pip install --no-deps --no-index --no-build-isolation -e /opt/cnn-grader; \
     rm -rf /opt/cnn-grader/build; \

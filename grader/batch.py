@@ -262,6 +262,20 @@ def _kill_group(process, sig):
         pass
 
 
+def _warn_if_slots_share_a_user(jobs):
+    """The Docker image has a worker user per slot, up to a limit; past it, slots share one."""
+    import pwd
+
+    user = os.environ.get("CNN_GRADER_WORKER_USER")
+    if not user:
+        return
+    try:
+        pwd.getpwnam(f"{user}{jobs - 1}")
+    except KeyError:
+        print(f"warning: no worker user {user}{jobs - 1}: with --jobs {jobs} some parallel workers "
+              f"share the user {user!r}; use fewer jobs (docs/docker.md)", file=sys.stderr)
+
+
 def default_judge_command() -> list[str]:
     return [sys.executable, "-m", "grader", "judge"]
 
@@ -379,6 +393,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     write_csv(out, results)
 
     judges = _Judges(jobs)
+    _warn_if_slots_share_a_user(jobs)
     bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
                disable=not progress, dynamic_ncols=True)
     if skipped:

@@ -87,9 +87,10 @@ def private_root(root: Path):
         return
     try:
         os.chown(root, -1, pwd.getpwnam(user).pw_gid)  # the judge is a member of that group
-        root.chmod(0o750)
-    except (KeyError, PermissionError):
-        root.chmod(0o755)
+    except (KeyError, PermissionError) as exc:
+        raise RuntimeError(f"can't hand the worker folder to user {user!r} ({exc}): the judge must be "
+                           "a member of that user's group (see docs/docker.md)") from None
+    root.chmod(0o750)
 
 
 def copy_submission(source: Path, dest: Path) -> Path:

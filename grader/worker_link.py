@@ -35,9 +35,9 @@ class WorkerTransport:
         self.log_path = root / "output.log"
         self._limits = limits or sandbox.Limits()
         self._worker: sandbox.WorkerProcess | None = None
-        self._loaded: set = set()
+        self._ready = False  # the running worker has said hello (finished importing torch)
+        self._loaded: set = set()  # exercises whose module the running worker has imported
         self.description = sandbox.describe()
-        self.restarts = 0
 
     def start(self):
         """Start a worker now, so its imports overlap with the judge's own start-up."""
@@ -93,7 +93,6 @@ class WorkerTransport:
         """Kill the worker; returns how it ended by itself, if it did within `wait_s`."""
         worker, self._worker = self._worker, None
         self._loaded.clear()
-        self.restarts += 1
         if worker is None:
             return None
         try:

@@ -3,13 +3,21 @@
 Starts a Docker engine if none answers (docker/start-dockerd.sh, as root), builds the offline
 base image (debootstrap) and the wheelhouse when missing, builds the image offline, then:
 
-* grades the demo class (examples/class plus a nosy submission) in the container with the
-  documented flags and checks that grades.csv and every result.json score equal the local
-  sandbox's, and that the workers ran as the separate `student` user;
-* runs a probe through the image's entrypoint as the judge: the judge reads the hidden suites,
-  while a worker started by grader.sandbox (the real launch path, a probe in place of the
-  worker kit) runs as `student`, can't read the hidden suites or the solutions, can't write
-  /out, keeps its pipe fds and rlimits, and dies with its whole process group when killed.
+* grades the demo class (examples/class plus a nosy submission and two snoops) in the
+  container with the documented flags, --jobs 2 and an out/ and submissions/ owned by a host
+  uid (so the judge runs under that uid), and checks that grades.csv and every result.json
+  score equal the local sandbox's, and that each worker ran as its slot's own user
+  (`student0`, `student1`). The two snoops are graded side by side: while each runs, it sees
+  the other's worker process, yet can't list or read the other's folder under /tmp, read its
+  environment, signal or ptrace it, or enter /submissions; each says what it saw on stdout,
+  which comes back in result.json's "output" and feedback.md;
+* runs a probe through the image's entrypoint as the judge: the judge reads the hidden suites
+  and carries the groups of all the worker users, the slot users and their private folders
+  are what grader.sandbox expects, while a worker started by grader.sandbox (the real launch
+  path, a probe in place of the worker kit) runs as `student`, can't read the hidden suites
+  or the solutions, can't write /out, keeps its pipe fds and rlimits, and dies with its
+  whole process group when killed;
+* checks that the entrypoint refuses an out/ owned by a worker user.
 
 Skips only when no Docker engine can be started (and says why). Cold (no base image, no
 layers) it takes about 5 minutes on the 2-core machine; cached, the build is seconds.
@@ -20,10 +28,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,6 +45,9 @@ CLASS_DIR = REPO / "examples" / "class"
 BASE_IMAGE = os.environ.get("CNN_GRADER_BASE_IMAGE", "cnn-grader-base:bookworm-v1")
 IMAGE = os.environ.get("CNN_GRADER_TEST_IMAGE", "cnn-grader:test")
 JOBS = "2"
+# The image's per-slot worker users (Dockerfile: WORKER_SLOTS, WORKER_UID_BASE) and `student`.
+WORKER_SLOTS, WORKER_UID_BASE, STUDENT_UID = 16, 10100, 10002
+HOST_UID = 4242  # owns out/ and submissions/ in the batch test, as a host user's folders would
 # The documented invocation (docs/docker.md), less the volumes and the image.
 RUN_FLAGS = ["--rm", "--network", "none", "--read-only", "--tmpfs", "/tmp",
              "--memory", "4g", "--pids-limit", "512"]
@@ -58,11 +71,11 @@ def _run(cmd, *, timeout=600, check=True, **kw):
     return proc
 
 
-def _docker_run(args, *, timeout):
+def _docker_run(args, *, timeout, check=True):
     """`docker run` with a name, so that a run that times out is killed rather than left running."""
     name = f"cnn-grader-test-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        return _run(["docker", "run", "--name", name, *RUN_FLAGS, *args], timeout=timeout)
+        return _run(["docker", "run", "--name", name, *RUN_FLAGS, *args], timeout=timeout, check=check)
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
 
@@ -133,8 +146,129 @@ raise RuntimeError("PROBE " + ("LEAK: " + "; ".join(_found) if _found else "all 
 '''
 
 
+def _host_owned(path: Path, uid: int) -> Path:
+    """A host user's private folder: only `uid` (and so the judge, which runs as the owner of
+    out/) may enter it; the workers, other uids, can't even list it."""
+    for p in [path, *path.rglob("*")]:
+        os.chown(p, uid, uid, follow_symlinks=False)
+        p.chmod(0o700 if p.is_dir() else 0o600)
+    return path
+
+
+# Two of these are graded side by side (`00-snoop-a`, `00-snoop-b`: first in the batch, so
+# with --jobs 2 they start together, in slots 0 and 1). While ex1 is imported, each polls for
+# SNOOP_SECONDS (the import runs under ex1's 20 s task limit) for the other worker: its folder
+# under /tmp (found by glob, and by the path on the other worker's command line, which any
+# process may read), its environment, fds, cwd and memory in /proc, signals and ptrace, and
+# /submissions; it prints what it got as one line, "SNOOP-REPORT {json}". The module then
+# imports cleanly and earns 0 (its functions are missing), as it does locally.
+SNOOP_SECONDS = 6
+SNOOP = '''\
+import ctypes, glob, json, os, time
+
+SECRET = {secret!r}
+_OTHER_SECRET = {other!r}
+_own_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_me, _pid = os.getuid(), os.getpid()
+_r = {{"uid": _me, "own_root": _own_root, "own_files": [], "workers_seen": {{}}, "same_uid_others": [],
+      "tries": 0, "leaks": []}}
+
+
+def _leak(what):
+    if what not in _r["leaks"] and len(_r["leaks"]) < 20:
+        _r["leaks"].append(what)
+
+
+def _try(label, action, path):
+    _r["tries"] += 1
+    try:
+        got = action(path)
+    except OSError:
+        return
+    seen = repr(got).encode() if not isinstance(got, bytes) else got
+    _leak(label + " " + path + (" (the other's SECRET)" if _OTHER_SECRET.encode() in seen else ""))
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read(1 << 16)
+
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+except Exception:
+    _libc = None
+_traced = set()
+_deadline = time.monotonic() + {seconds}
+while time.monotonic() < _deadline:
+    for _path in glob.glob("/tmp/cnn-grader-*/submission/*/*.py"):
+        if _path.startswith(_own_root + "/"):
+            if _path not in _r["own_files"]:
+                _r["own_files"].append(_path)
+        else:
+            _try("READ", _read, _path)
+    for _dir in glob.glob("/tmp/cnn-grader-*"):
+        if _dir != _own_root:
+            _try("LISTED", os.listdir, _dir)
+    _try("LISTED", os.listdir, "/submissions")
+    for _p in glob.glob("/submissions/*/*/*.py"):
+        _try("READ", _read, _p)
+    for _name in os.listdir("/proc"):
+        if not _name.isdigit() or int(_name) == _pid:
+            continue
+        try:
+            _status = open("/proc/%s/status" % _name).read()
+            _uid = int(next(l.split()[1] for l in _status.splitlines() if l.startswith("Uid:")))
+            _cmd = open("/proc/%s/cmdline" % _name, "rb").read().decode(errors="replace").split("\\0")
+        except (OSError, StopIteration, ValueError):
+            continue
+        if _uid == _me:
+            if _name not in _r["same_uid_others"] and len(_r["same_uid_others"]) < 20:
+                _r["same_uid_others"].append(_name)
+            continue
+        _boot = [a for a in _cmd if a.endswith("/boot.py")]
+        if _boot:  # another worker: go for its folder, named on its command line
+            _root = os.path.dirname(os.path.dirname(_boot[0]))
+            _r["workers_seen"][_name] = {{"uid": _uid, "root": _root}}
+            _try("LISTED", os.listdir, _root)
+            for _p in ("submission/ex1/shapes.py", "output.log", "kit/boot.py"):
+                _try("READ", _read, os.path.join(_root, _p))
+        for _p in ("environ", "mem", "maps", "cwd/output.log"):
+            _try("READ", _read, "/proc/%s/%s" % (_name, _p))
+        for _p in ("fd", "cwd", "root/tmp"):
+            _try("LISTED", os.listdir, "/proc/%s/%s" % (_name, _p))
+        _try("SIGNALLED", lambda p: os.kill(int(p), 0), _name)
+        if _libc is not None and _name not in _traced:
+            _traced.add(_name)
+            _r["tries"] += 1
+            if _libc.ptrace(16, int(_name), None, None) == 0:  # PTRACE_ATTACH
+                _leak("PTRACED " + _name)
+                try:
+                    os.waitpid(int(_name), 0)
+                except OSError:
+                    pass
+                _libc.ptrace(17, int(_name), None, None)  # PTRACE_DETACH
+    time.sleep(0.2)
+print("SNOOP-REPORT " + json.dumps(_r, sort_keys=True), flush=True)
+'''
+SNOOPS = ("00-snoop-a", "00-snoop-b")
+
+
+def _snoop_report(name: str, result: dict, feedback: str) -> dict:
+    lines = [line for line in (result.get("output") or "").splitlines() if line.startswith("SNOOP-REPORT ")]
+    assert lines, f"{name}: no SNOOP-REPORT in its output: {result.get('output')!r}"
+    assert lines[-1] in feedback, f"{name}: its output is not in feedback.md"
+    return json.loads(lines[-1][len("SNOOP-REPORT "):])
+
+
 def _class_with_nosy(dest: Path, local_out: Path) -> list[str]:
     shutil.copytree(CLASS_DIR, dest)
+    secrets = [f"snoop-secret-{uuid.uuid4().hex}" for _ in SNOOPS]
+    for i, name in enumerate(SNOOPS):
+        ex1 = dest / name / "ex1"
+        ex1.mkdir(parents=True)
+        (ex1 / "shapes.py").write_text(SNOOP.format(secret=secrets[i], other=secrets[1 - i], seconds=SNOOP_SECONDS))
     nosy = dest / "zz-nosy" / "ex1"
     nosy.mkdir(parents=True)
     reads = []
@@ -143,7 +277,7 @@ def _class_with_nosy(dest: Path, local_out: Path) -> list[str]:
                   str(root / "solutions" / "ex1" / "shapes.py")]
     writes = ["/out", "/submissions", str(local_out)]
     (nosy / "shapes.py").write_text(NOSY.format(reads=reads, writes=writes))
-    _open_dir(dest)
+    _host_owned(dest, HOST_UID)
     return sorted(p.name for p in dest.iterdir() if p.is_dir() or p.suffix == ".zip")
 
 
@@ -189,6 +323,7 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
 
     out = tmp_path / "container-out"
     out.mkdir()
+    os.chown(out, HOST_UID, HOST_UID)  # the judge runs as HOST_UID, with the workers' groups
     t0 = time.monotonic()
     run = _docker_run(["-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
                        image, "batch", "/submissions", "--out", "/out", "--jobs", JOBS], timeout=600)
@@ -201,29 +336,71 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
     assert _grades(out) == _grades(local_out)
     local, contained = _results(local_out, names), _results(out, names)
     assert sorted(contained) == sorted(local)
+    slot_users = [f"student{slot}" for slot in range(int(JOBS))]
+    user_of = {}
     for name in local:
         assert _scores(contained[name]) == _scores(local[name]), name
         isolation = contained[name].get("isolation", "")
-        assert "student" in isolation, f"{name}: the container graded with {isolation!r}\n{run.stderr[-2000:]}"
+        match = re.search(r"separate user '(student\d*)'", isolation)
+        assert match and match[1] in slot_users, (
+            f"{name}: the container graded with {isolation!r}, not a slot's own user\n{run.stderr[-2000:]}")
+        user_of[name] = match[1]
+    assert "entrypoint: warning" not in run.stderr, run.stderr[-2000:]
+    assert {p.stat().st_uid for p in out.rglob("*")} == {HOST_UID}, "results should belong to out/'s owner"
+
+    # The two snoops ran side by side as two different users, each saw the other's worker
+    # running, and got nothing of it: no listing, no file, no environment, no signal, no ptrace.
+    assert {user_of[name] for name in SNOOPS} == set(slot_users), user_of
+    reports = {}
+    for name in SNOOPS:
+        feedback = (out / name / "feedback.md").read_text()
+        reports[name] = report = _snoop_report(name, contained[name], feedback)
+        _report(f"{name} ({user_of[name]}): {json.dumps(report)[:600]}")
+        assert report["uid"] == WORKER_UID_BASE + int(user_of[name][len("student"):]), report
+    for name, other in (SNOOPS, SNOOPS[::-1]):
+        mine, theirs = reports[name], reports[other]
+        assert mine["leaks"] == [], f"{name} got something of another worker: {mine['leaks']}"
+        assert mine["same_uid_others"] == [], f"{name} shares its uid with {mine['same_uid_others']}"
+        assert mine["own_files"] == [f"{mine['own_root']}/submission/ex1/shapes.py"], mine
+        assert mine["tries"] > 0
+        seen = {w["uid"]: w["root"] for w in mine["workers_seen"].values()}
+        assert seen.get(theirs["uid"]) == theirs["own_root"], (
+            f"{name} never saw {other}'s worker: the two were not graded at the same time ({mine})")
+        text = json.dumps(contained[name]) + (out / name / "feedback.md").read_text()
+        secret = re.search(r"SECRET = '([^']+)'", (submissions / other / "ex1" / "shapes.py").read_text())[1]
+        assert secret not in text, f"{other}'s code showed up in {name}'s results"
 
     # The nosy submission ran as student in the container and found nothing.
     leftovers = [p for p in out.rglob("pwned-by-student")] + [p for p in submissions.rglob("pwned-by-student")]
     assert not leftovers, leftovers
     nosy_text = (out / "zz-nosy" / "result.json").read_text() + (out / "zz-nosy" / "feedback.md").read_text()
     assert "LEAK" not in nosy_text, nosy_text
-    assert "PROBE all denied uid=10002" in nosy_text, nosy_text
+    probe = re.search(r"PROBE all denied uid=(\d+)", nosy_text)
+    assert probe, nosy_text
+    assert int(probe[1]) == WORKER_UID_BASE + int(user_of["zz-nosy"][len("student"):]), nosy_text
 
 
 # Runs as the judge, through the image's entrypoint (`--as-judge python -c ...`). Starts a worker
 # the way the grader does (grader.sandbox.WorkerProcess: same user switch, rlimits, pipes), with
 # a probe in place of the worker kit's boot.py, and prints one JSON line.
 JUDGE_PROBE = r'''
-import json, os, signal, sys, tempfile, time
+import grp, json, os, re, signal, sys, tempfile, time
 from pathlib import Path
 from grader import paths, sandbox
 
 report = {"judge_uid": os.getuid(), "judge_gid": os.getgid(), "judge_groups": os.getgroups(),
-          "worker_user": os.environ.get("CNN_GRADER_WORKER_USER")}
+          "worker_user": os.environ.get("CNN_GRADER_WORKER_USER"),
+          "worker_groups": {g.gr_name: g.gr_gid for g in grp.getgrall() if re.fullmatch(r"student\d*", g.gr_name)}}
+# What each batch slot's worker runs as, and its private folder (sandbox.private_root).
+report["slots"] = {}
+for slot in ("0", "1", "15", "16"):
+    os.environ["CNN_GRADER_SLOT"] = slot
+    folder = Path(tempfile.mkdtemp(prefix="slot-"))
+    sandbox.private_root(folder)
+    st = folder.stat()
+    report["slots"][slot] = {"user": sandbox.worker_user(), "group": grp.getgrgid(st.st_gid).gr_name,
+                             "mode": oct(st.st_mode & 0o777)}
+del os.environ["CNN_GRADER_SLOT"]
 hidden = sorted(p for p in paths.HIDDEN_DIR.rglob("*") if p.is_file())
 solutions = sorted(p for p in paths.SOLUTIONS_DIR.rglob("*.py"))
 report["judge_reads_hidden"] = bool(hidden) and all(p.read_bytes() is not None for p in hidden)
@@ -333,6 +510,18 @@ def test_two_users_inside_image(image, tmp_path):
     _report(f"two-user probe: {json.dumps(report)[:1500]}")
 
     assert report["judge_uid"] != 0 and report["worker_user"] == "student"
+    # student plus one user per slot, each with its own group; the judge is in all of them.
+    groups = report["worker_groups"]
+    assert sorted(groups) == sorted(["student", *(f"student{i}" for i in range(WORKER_SLOTS))]), groups
+    assert groups["student"] == STUDENT_UID
+    assert all(groups[f"student{i}"] == WORKER_UID_BASE + i for i in range(WORKER_SLOTS)), groups
+    assert set(groups.values()) <= set(report["judge_groups"]), report["judge_groups"]
+    # Slot N's worker is studentN, its folder studentN's alone; past the last slot: student.
+    assert report["slots"] == {
+        "0": {"user": "student0", "group": "student0", "mode": "0o750"},
+        "1": {"user": "student1", "group": "student1", "mode": "0o750"},
+        "15": {"user": "student15", "group": "student15", "mode": "0o750"},
+        "16": {"user": "student", "group": "student", "mode": "0o750"}}, report["slots"]
     assert report["judge_reads_hidden"] and report["judge_reads_solutions"]
     student = report["student"]
     assert student is not None, report.get("worker_log")
@@ -348,3 +537,14 @@ def test_two_users_inside_image(image, tmp_path):
     assert student["rlimits"] == {k: limits[k] for k in ("cpu", "as", "nproc", "fsize")}
     assert report["student_processes_after_kill"] == [], "a killed worker left processes behind"
     assert not list(out.rglob("pwned-by-student"))
+
+
+def test_out_owned_by_a_worker_user_is_refused(image, tmp_path):
+    for uid in (STUDENT_UID, WORKER_UID_BASE + 1, WORKER_UID_BASE + WORKER_SLOTS - 1):
+        out = tmp_path / f"out-{uid}"
+        out.mkdir()
+        os.chown(out, uid, uid)
+        run = _docker_run(["-v", f"{out}:/out", image, "--version"], timeout=120, check=False)
+        assert run.returncode == 2, (uid, run.returncode, run.stdout, run.stderr)
+        assert f"/out belongs to uid {uid}, which is a worker user" in run.stderr, run.stderr
+        assert not list(out.iterdir())
