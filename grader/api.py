@@ -11,12 +11,22 @@ from .sandboxed.layout import EXERCISES
 
 def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> dict:
     """Grade one submission (a folder or a .zip); returns the result.json document."""
-    from . import runner  # imports torch: only the commands that grade pay for it
-
     path = Path(submission)
     with unpacked(path) as root:
+        worker = None
+        if isolation == "sandbox":  # start it first: it imports torch while this process does too
+            from .worker_link import WorkerTransport
+
+            worker = WorkerTransport(root)
+            worker.start()
+        try:
+            from . import runner  # imports torch and pytest: only the commands that grade pay for it
+        except BaseException:
+            if worker is not None:
+                worker.close()
+            raise
         return runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
-                                      isolation=isolation, exercises=exercises)
+                                      isolation=isolation, exercises=exercises, transport=worker)
 
 
 def write_json(document, path):

@@ -129,28 +129,19 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
     With `handle_signals` (the judge process of a batch), SIGTERM or the batch's death stops
     grading cleanly and publishes nothing.
     """
-    from . import runner
-    from .archive import SubmissionRejected, unpacked
+    from . import api
+    from .archive import SubmissionRejected
 
-    _one_thread()
     stopped = _stop_on_signals() if handle_signals else threading.Event()
     started = time.monotonic()
     try:
-        with unpacked(submission) as root:
-            result = runner.grade_directory(root, name=name, isolation=isolation, exercises=exercises)
+        result = api.grade(submission, name=name, isolation=isolation, exercises=exercises)
     except SubmissionRejected as exc:
         result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
     if stopped.is_set():
         raise KeyboardInterrupt("the judge was stopped")
     publish(result, out_dir, visibility=visibility)
     return result
-
-
-def _one_thread():
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def _stop_on_signals() -> threading.Event:

@@ -113,11 +113,14 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
     return results
 
 
-def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S):
-    """A `Submission` over a directory: sandboxed worker, or in-process for trusted code."""
-    if isolation == "inprocess":
+def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S, transport=None):
+    """A `Submission` over a directory: sandboxed worker, or in-process for trusted code.
+
+    `transport` is a worker already started for `path` (see `grader.api.grade`).
+    """
+    if transport is None and isolation == "inprocess":
         transport = InProcessTransport(path)
-    else:
+    elif transport is None:
         from .worker_link import WorkerTransport
 
         transport = WorkerTransport(path)
@@ -125,10 +128,10 @@ def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S):
     return Submission(transport, total_budget_s=budget_s)
 
 
-def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES) -> dict:
+def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES, transport=None) -> dict:
     """The full result.json document for one unpacked submission directory."""
     started = time.monotonic()
-    submission = open_submission(path, isolation)
+    submission = open_submission(path, isolation, transport=transport)
     try:
         per_exercise = run_suites(submission, exercises)
         output = getattr(submission._transport, "output_tail", lambda: "")()

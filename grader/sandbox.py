@@ -11,6 +11,7 @@ with rlimits, and `describe()` says so.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import pwd
 import resource
@@ -22,8 +23,6 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-import cnnlab
 
 from .sandboxed.layout import MODULES
 
@@ -108,18 +107,20 @@ def make_kit(dest: Path) -> Path:
     """The worker's own code: grader.sandboxed as `sandboxed`, the lab, and the boot script."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(PACKAGE_DIR / "sandboxed", dest / "sandboxed", ignore=ignore)
-    shutil.copytree(Path(cnnlab.__file__).resolve().parent, dest / "cnnlab", ignore=ignore)
+    shutil.copytree(_package_dir("cnnlab"), dest / "cnnlab", ignore=ignore)
     shutil.copyfile(PACKAGE_DIR / "sandboxed" / "boot.py", dest / "boot.py")
     for path in (dest, *dest.rglob("*")):  # the worker may run as another user (Docker)
         path.chmod(0o755 if path.is_dir() else 0o644)
     return dest
 
 
-def _site_dirs() -> list[str]:
-    import numpy
-    import torch
+def _package_dir(name: str) -> Path:
+    """Where a package lives, found without importing it (importing torch takes a second)."""
+    return Path(importlib.util.find_spec(name).origin).resolve().parent
 
-    dirs = {str(Path(m.__file__).resolve().parent.parent) for m in (torch, numpy)}
+
+def _site_dirs() -> list[str]:
+    dirs = {str(_package_dir(name).parent) for name in ("torch", "numpy")}
     dirs.update(p for p in site.getsitepackages() if os.path.isdir(p))
     return sorted(dirs)
 

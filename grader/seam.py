@@ -11,30 +11,13 @@ from __future__ import annotations
 import builtins
 import time
 
+from .failures import NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
 from .sandboxed import codec
 from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
 from .sandboxed.layout import MODULES
 from .sandboxed.worker import Dispatcher
 
 DEFAULT_CALL_TIMEOUT = 10.0
-
-
-class StudentCodeError(Exception):
-    """A failure of the submission that is not an ordinary exception of a builtin type."""
-
-    status = "error"
-
-
-class NotImplementedYet(StudentCodeError):
-    status = "failed"
-
-
-class StudentTimeout(StudentCodeError):
-    status = "timeout"
-
-
-class WorkerCrashed(StudentCodeError):
-    status = "error"
 
 
 def failure_status(exc: BaseException) -> str | None:

@@ -1,7 +1,8 @@
 """The judge's end of the worker: framed requests with deadlines, and a fresh worker after a crash.
 
 Everything read from the worker is untrusted bytes: frames are size-checked and decoded by
-the codec, never unpickled. A worker that dies, hangs or talks nonsense is killed with its
+the codec, never unpickled. This module loads no torch itself, so that a judge can start its
+worker first and import torch while the worker does the same. A worker that dies, hangs or talks nonsense is killed with its
 whole process group and replaced lazily by the next request.
 """
 
@@ -16,8 +17,8 @@ import time
 from pathlib import Path
 
 from . import sandbox
-from .sandboxed import codec
-from .seam import StudentTimeout, WorkerCrashed
+from .failures import StudentTimeout, WorkerCrashed
+from .sandboxed import framing
 
 STARTUP_TIMEOUT = 60.0
 LOG_TAIL_BYTES = 4000
@@ -48,8 +49,8 @@ class WorkerTransport:
     def _wait_ready(self):
         """The worker's start-up (importing torch) is the grader's time, not the student's."""
         try:
-            hello, _ = codec.read_frame(_Reader(self._worker.fd_from_worker, time.monotonic() + STARTUP_TIMEOUT))
-        except (TimeoutError, EOFError, OSError, codec.CodecError):
+            hello, _ = framing.read_frame(_Reader(self._worker.fd_from_worker, time.monotonic() + STARTUP_TIMEOUT))
+        except (TimeoutError, EOFError, OSError, framing.CodecError):
             self._discard()
             raise WorkerCrashed("the grader's sandbox failed to start; please tell your TA") from None
         if hello.get("ready") is not True:
@@ -68,8 +69,10 @@ class WorkerTransport:
         return self._exchange(op, exercise, name, args, kwargs, timeout, what, False)
 
     def _exchange(self, op, exercise, name, args, kwargs, timeout, what, importing):
+        from .sandboxed import codec  # loads torch: not needed to start the worker, only to talk to it
+
         header, buffers = codec.encode((list(args), dict(kwargs)))
-        frame = codec.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+        frame = framing.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
         self.start()
         if not self._ready:
             self._wait_ready()
@@ -77,13 +80,13 @@ class WorkerTransport:
         deadline = time.monotonic() + timeout
         try:
             _write_all(worker.fd_to_worker, frame, deadline)
-            return codec.read_frame(_Reader(worker.fd_from_worker, deadline))
+            return framing.read_frame(_Reader(worker.fd_from_worker, deadline))
         except TimeoutError:
             self._discard()
             exc = StudentTimeout(f"timed out after {timeout:g} s {'while ' if importing else 'in '}{what}")
             exc.module_loaded = not importing
             raise exc from None
-        except (EOFError, OSError, codec.CodecError) as err:
+        except (EOFError, OSError, framing.CodecError) as err:
             status = self._discard(wait_s=2.0)
             exc = WorkerCrashed(_crash_message(status, what, err))
             exc.module_loaded = not importing
@@ -127,7 +130,7 @@ def _unwrap_status(status):
 
 
 def _crash_message(status, what, err):
-    if isinstance(err, codec.CodecError):
+    if isinstance(err, framing.CodecError):
         return f"the grader could not read what {what} sent back ({err}); the worker was restarted"
     if status is None:
         return f"your code stopped the worker during {what}"

@@ -32,10 +32,23 @@ sys.modules["grader.runner"] = runner
 import grader  # noqa: E402
 
 grader.runner = runner
-from grader import batch  # noqa: E402
+from grader import batch, worker_link  # noqa: E402,F401
 
 
-def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runner.EXERCISES):
+class NoWorker:
+    """Stands in for grader.worker_link.WorkerTransport: the fake grading needs no worker."""
+
+    def __init__(self, root):
+        pass
+
+    def start(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runner.EXERCISES, transport=None):
     if name.startswith("victim"):
         os.kill(os.getpid(), signal.SIGKILL)
     if name.startswith("sleeper"):
@@ -56,7 +69,7 @@ def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runn
 
 
 runner.grade_directory = fake_grade_directory
-batch._one_thread = lambda: None  # no torch to import
+worker_link.WorkerTransport = NoWorker
 
 if __name__ == "__main__":
     from grader.cli import main

@@ -8,6 +8,7 @@ sys.path.extend(p for p in site_dirs.split(os.pathsep) if p)
 sys.argv = [sys.argv[0]]
 
 import torch  # noqa: E402 - after the path is set up
+import torch._dynamo  # noqa: E402,F401 - the first optimizer step would import it on the student's clock
 
 torch.set_num_threads(1)
 torch.set_flush_denormal(True)

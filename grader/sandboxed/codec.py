@@ -7,17 +7,15 @@ student code can't run code in the judge, and a tensor subclass arrives as a pla
 
 from __future__ import annotations
 
-import json
-import struct
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from .framing import MAX_FRAME_BYTES, CodecError, pack, read_frame  # noqa: F401 - one import for both
+
 MAX_DEPTH = 32
 MAX_NODES = 200_000
-MAX_FRAME_BYTES = 512 * 1024 * 1024
-_LEN = struct.Struct(">Q")
 
 _TORCH_DTYPES = {
     str(d).removeprefix("torch."): d
@@ -25,10 +23,6 @@ _TORCH_DTYPES = {
               torch.complex128, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
               torch.bool)
 }
-
-
-class CodecError(ValueError):
-    """A value that can't cross the seam, or a frame that breaks the format."""
 
 
 @dataclass(frozen=True)
@@ -172,27 +166,3 @@ def _items(x):
     if type(x) is not list:
         raise CodecError("bad container")
     return x
-
-
-def pack(message: dict, buffers: list[bytes] = ()) -> bytes:
-    """One frame: length-prefixed JSON (with buffer sizes) followed by the buffers."""
-    head = dict(message, buffer_sizes=[len(b) for b in buffers])
-    blob = json.dumps(head, allow_nan=True, separators=(",", ":")).encode()
-    return b"".join([_LEN.pack(len(blob)), blob, *buffers])
-
-
-def read_frame(read_exactly) -> tuple[dict, list[bytes]]:
-    """Read one frame with `read_exactly(n) -> bytes`; enforces the size limits."""
-    (size,) = _LEN.unpack(read_exactly(_LEN.size))
-    if size > MAX_FRAME_BYTES:
-        raise CodecError("frame too large")
-    try:
-        head = json.loads(read_exactly(size))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError("frame is not JSON") from exc
-    sizes = head.get("buffer_sizes") if type(head) is dict else None
-    if type(sizes) is not list or any(type(s) is not int or s < 0 for s in sizes):
-        raise CodecError("bad buffer sizes")
-    if sum(sizes) > MAX_FRAME_BYTES:
-        raise CodecError("frame too large")
-    return head, [read_exactly(s) for s in sizes]
