@@ -129,7 +129,8 @@ def build_parser():
     batch.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
                        help=f"wall-clock limit per submission (default {JUDGE_TIMEOUT_S:g})")
     batch.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
-                       help="Gradescope visibility of the tests in each results.json")
+                       help="Gradescope visibility of the hidden tests and the total in each results.json "
+                            "(tests that repeat public checks are always visible)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
 
@@ -150,7 +151,8 @@ def build_parser():
     otter = commands.add_parser("otter", help="build an otter-grader autograder zip for Gradescope")
     otter.add_argument("--out", default="autograder.zip", metavar="ZIP", help="default autograder.zip")
     otter.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
-                       help="when students see the hidden tests' results")
+                       help="when students see the hidden tests' results and the total "
+                            "(tests that repeat public checks are always visible)")
     otter.add_argument("--judge-timeout", type=_positive_float, default=None, metavar="SECONDS",
                        help="wall-clock limit for grading one upload")
     otter.add_argument("--python-version", default=None, help="Python of Gradescope's environment (default: this one)")

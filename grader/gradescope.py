@@ -8,8 +8,16 @@ https://gradescope-autograders.readthedocs.io/en/latest/specs/): top-level `scor
 
 One Gradescope test per hidden test, named after its exercise ("ex3 · cutout matches
 reference") and numbered "3.1", "3.2", ... The top-level `score` is the judge's total, so the
-two always agree. Only the standard library is used, so anything (otter's process included)
-can import this cheaply; the otter bridge writes its results.json through `to_gradescope`.
+two always agree.
+
+A test whose judge record says `"visibility": "visible"` (a hidden test marked `public`: it
+repeats a check of the exercise's public tests, so its result tells the student nothing the
+public tests don't) is "visible" at once; every other test, and the submission as a whole
+(its total), follow the configured `visibility`. In results without that key (written before
+it existed) every test follows the configured `visibility`, as it always did.
+
+Only the standard library is used, so anything (otter's process included) can import this
+cheaply; the otter bridge writes its results.json through `to_gradescope`.
 """
 
 from __future__ import annotations
@@ -34,8 +42,9 @@ def to_gradescope(result: dict, *, visibility: str = "after_published",
                   stdout_visibility: str = "hidden") -> dict:
     """Gradescope's results.json for one judge result.
 
-    `visibility` applies to every test and to the submission as a whole (Gradescope hides the
-    total while tests are hidden); `stdout_visibility` to the autograder's own stdout.
+    `visibility` applies to the submission as a whole (Gradescope hides the total while tests
+    are hidden) and to every test but the public ones (`"visibility": "visible"` in the judge's
+    record), which are visible at once; `stdout_visibility` to the autograder's own stdout.
     """
     for label, value in (("visibility", visibility), ("stdout_visibility", stdout_visibility)):
         if value not in VISIBILITIES:
@@ -56,12 +65,13 @@ def to_gradescope(result: dict, *, visibility: str = "after_published",
                 "status": "passed" if status == "passed" else "failed",
                 "output": output,
                 "tags": [exercise, status],
-                "visibility": visibility,
+                "visibility": "visible" if test.get("visibility") == "visible" else visibility,
             })
     return {
         "score": float(result.get("score", 0) or 0),
         "execution_time": round(float(result.get("duration_s", 0) or 0), 2),
-        "output": _summary(result, len(tests), visibility),
+        "output": _summary(result, len(tests), visibility,
+                           sum(t["visibility"] == "visible" for t in tests)),
         "output_format": "text",
         "visibility": visibility,
         "stdout_visibility": stdout_visibility,
@@ -76,7 +86,7 @@ def to_gradescope(result: dict, *, visibility: str = "after_published",
     }
 
 
-def _summary(result: dict, n_tests: int, visibility: str) -> str:
+def _summary(result: dict, n_tests: int, visibility: str, n_visible: int = 0) -> str:
     """The top-level text, shown to the student at once: no score unless tests are visible."""
     lines = []
     if result.get("error"):
@@ -94,6 +104,10 @@ def _summary(result: dict, n_tests: int, visibility: str) -> str:
     else:
         lines.append(f"Your submission was graded: {n_tests} tests over {len(result.get('exercises') or {})} "
                      f"exercises. Your results will be shown {WHEN[visibility]}.")
+        if n_visible:
+            which = "test that repeats a check" if n_visible == 1 else f"{n_visible} tests that repeat checks"
+            lines.append(f"The {which} of your public tests {'is' if n_visible == 1 else 'are'} shown below "
+                         "now; the other tests, and your total, stay hidden until then.")
     return "\n".join(lines)
 
 

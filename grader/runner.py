@@ -57,6 +57,8 @@ class _Collector:
             "max_score": points,
             "status": status,
             "message": message,
+            # Tests marked `public` repeat a check of the public tests: students may see them at once.
+            "visibility": "visible" if item.get_closest_marker("public") else "hidden",
         }
 
     def pytest_collectreport(self, report):
@@ -103,7 +105,7 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
         raise RuntimeError(f"the hidden suites did not run (pytest exit {code}): {collector.errors}")
     results = {}
     for exercise in exercises:
-        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message")}
+        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message", "visibility")}
                  for r in collector.records.values() if r["exercise"] == exercise]
         results[exercise] = {
             "score": round(sum(t["score"] for t in tests), 6),

@@ -51,6 +51,46 @@ def test_hidden_results_reveal_no_score_at_the_top_level():
     assert {t["visibility"] for t in visible["tests"]} == {"visible"}
 
 
+def _with_public_tests(result):
+    """`sample_result` as the judge writes it now: each test says whether it is public."""
+    for entry in result["exercises"].values():
+        for i, test in enumerate(entry["tests"]):
+            test["visibility"] = "visible" if i == 0 else "hidden"  # ex1's and ex3's first tests
+    return result
+
+
+@pytest.mark.parametrize("configured", ["after_published", "after_due_date", "hidden"])
+def test_public_tests_are_visible_and_hidden_ones_follow_the_setting(configured):
+    doc = to_gradescope(_with_public_tests(sample_result(output="my secret debug print")), visibility=configured)
+    assert validate(doc) == []
+    assert [t["visibility"] for t in doc["tests"]] == ["visible", configured, "visible", configured, configured,
+                                                       configured]
+    assert doc["visibility"] == configured, "the submission as a whole (its total) keeps the setting"
+    assert doc["tests"][2]["output"] == "cutout_mask() returned wrong values: 3 of 20 entries differ"
+    assert "13.5" not in doc["output"] and "my secret debug print" not in doc["output"]
+    assert "The 2 tests that repeat checks of your public tests are shown below now" in doc["output"]
+    assert [t["score"] for t in doc["tests"]] == [4.0, 6.0, 0.0, 0.0, 0.0, 3.5], "scores are unchanged"
+
+
+def test_everything_is_visible_when_configured_visible():
+    doc = to_gradescope(_with_public_tests(sample_result()), visibility="visible")
+    assert {t["visibility"] for t in doc["tests"]} == {"visible"}
+    assert "Score: 13.5 / 20" in doc["output"]
+
+
+def test_results_without_the_visibility_key_follow_the_setting():
+    """A result.json written before tests carried `visibility`: every test follows the setting."""
+    old = sample_result()
+    assert all("visibility" not in t for e in old["exercises"].values() for t in e["tests"])
+    doc = to_gradescope(old, visibility="after_due_date")
+    assert {t["visibility"] for t in doc["tests"]} == {"after_due_date"}
+    assert "public tests" not in doc["output"]
+    # Only "visible" in the judge's record makes a test visible; anything else follows the setting.
+    odd = _with_public_tests(sample_result())
+    odd["exercises"]["ex3"]["tests"][1]["visibility"] = "after_due_date"
+    assert to_gradescope(odd)["tests"][3]["visibility"] == "after_published"
+
+
 def test_an_error_result_says_why_at_once():
     doc = to_gradescope(error_result("zed", "zed.zip was refused: it holds a symbolic link"))
     assert validate(doc) == []

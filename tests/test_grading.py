@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grader import runner
 from grader.paths import EXERCISES_DIR, SOLUTIONS_DIR
 from tests.graded import grade
 
@@ -43,3 +44,14 @@ def test_two_runs_give_identical_results():
     assert _outcomes(first) == _outcomes(second)
     assert [t["message"] for r in first["exercises"].values() for t in r["tests"]] == \
         [t["message"] for r in second["exercises"].values() for t in r["tests"]]
+
+
+def test_each_exercise_has_visible_public_tests_and_hidden_ones():
+    """Tests marked `public` (they repeat a public test's check) are visible; the rest are hidden."""
+    result = grade(SOLUTIONS_DIR, exercises=runner.EXERCISES, isolation="inprocess")
+    assert set(result["exercises"]) == set(runner.EXERCISES)
+    for ex, r in result["exercises"].items():
+        visibility = {t["name"]: t["visibility"] for t in r["tests"]}
+        assert set(visibility.values()) == {"visible", "hidden"}, (ex, visibility)
+        # The training tests' accuracy thresholds and evaluation data stay hidden.
+        assert all(v == "hidden" for name, v in visibility.items() if "train" in name), (ex, visibility)

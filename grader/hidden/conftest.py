@@ -21,6 +21,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): weight of the test, in points")
+    config.addinivalue_line("markers", "public: repeats a check of the exercise's public tests; "
+                                       "its result is visible to students before grades are published")
 
 
 def pytest_collection_modifyitems(items):

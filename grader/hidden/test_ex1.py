@@ -97,6 +97,7 @@ CONV_ERROR_CASES = [
 ]
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_conv2d_output_size_matches_formula_for_ints(sub, ref):
     """conv2d_output_size() with int arguments returns the right int (stride, padding, dilation)."""
@@ -113,6 +114,7 @@ def test_conv2d_output_size_with_pairs_returns_tuple(sub, ref):
                   "conv2d_output_size", CONV_PAIR_CASES, "tuple")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_conv2d_output_size_rejects_bad_arguments(sub):
     """conv2d_output_size() raises ValueError naming the argument, and when the output would be < 1."""
@@ -207,6 +209,7 @@ def _check_traces(got, want, cases):
             assert gs == ws, f"{what}: after layer {index} ({names[index]}) got {gs}, expected {ws}"
 
 
+@pytest.mark.public
 @pytest.mark.points(2)
 def test_trace_shapes_of_small_cnns(sub, ref):
     """trace_shapes() gives the shape after every layer of conv/pool/flatten/linear networks."""

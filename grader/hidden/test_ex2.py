@@ -50,6 +50,7 @@ def test_one_hot_matches_reference(sub, ref):
                      f"one_hot(y, {c}) for {len(y)} labels", exact=True)
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_one_hot_rejects_out_of_range_labels(sub):
     """one_hot() raises ValueError for a label < 0 or >= num_classes."""
@@ -58,6 +59,7 @@ def test_one_hot_rejects_out_of_range_labels(sub):
         check_raises(ValueError, lambda: sub.ex2.one_hot(y, 4), f"one_hot({labels}, 4)")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_mix_matches_formula_and_keeps_inputs(sub, ref):
     """mix() returns lam * x + (1 - lam) * x[perm] (and the same for labels) without modifying its inputs."""
@@ -106,6 +108,7 @@ def test_mixup_batch_draws_beta_then_permutation(sub):
                      f"mixup_batch(..., alpha={alpha}) with lam and perm drawn in that order")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_mixup_batch_alpha_zero_draws_nothing(sub):
     """With alpha <= 0, mixup_batch() returns the images unchanged and one-hot labels, drawing nothing."""

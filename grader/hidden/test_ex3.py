@@ -64,6 +64,7 @@ MASK_BORDER_CASES = [
 ]
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_cutout_mask_matches_reference_inside_image(sub, ref):
     """cutout_mask() is float32 [height, width] with a size x size square of zeros starting at center - size//2."""
@@ -72,6 +73,7 @@ def test_cutout_mask_matches_reference_inside_image(sub, ref):
                      f"cutout_mask({h}, {w}, {center}, {size})", exact=True)
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_cutout_mask_clips_at_borders(sub, ref):
     """cutout_mask() clips the square at the image border (indices never wrap around)."""
@@ -80,6 +82,7 @@ def test_cutout_mask_clips_at_borders(sub, ref):
                      f"cutout_mask({h}, {w}, {center}, {size})", exact=True)
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_cutout_mask_size_zero_is_all_ones(sub):
     """cutout_mask() with size 0 is all ones."""

@@ -33,6 +33,7 @@ HUGE = torch.tensor([[1e4, 0.0, -1e4],
                      [3.0, 1.0, -2.0]])
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_log_softmax_matches_torch(sub):
     """log_softmax() equals torch.log_softmax along the given dim, keeping shape and dtype."""
@@ -119,6 +120,7 @@ def test_soft_cross_entropy_equals_cross_entropy_for_one_hot_targets(sub):
                          rtol=1e-5, atol=atol)
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_soft_cross_entropy_rejects_bad_arguments(sub):
     """soft_cross_entropy() raises ValueError for an unknown reduction or mismatched shapes."""
@@ -146,6 +148,7 @@ def test_smooth_labels_matches_pytorch_label_smoothing(sub, ref):
     check_tensor(sub.ex4.smooth_labels(y, 5), ref.ex4.smooth_labels(y, 5), "smooth_labels(y, 5) with the default eps")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_smooth_labels_rejects_bad_eps(sub):
     """smooth_labels() raises ValueError naming eps unless 0 <= eps < 1."""

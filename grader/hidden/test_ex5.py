@@ -51,6 +51,7 @@ def test_confusion_matrix_rows_are_true_classes_columns_predictions(sub, ref):
                          f"confusion_matrix() on {n} random labels of {num_classes} classes")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_confusion_matrix_is_c_by_c_when_classes_are_missing(sub, ref):
     cases = [
@@ -119,6 +120,7 @@ def test_precision_recall_f1_match_reference(sub, ref):
         assert probe["inputs_unchanged"], "precision_recall_f1() changed cm in place"
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_precision_recall_f1_zero_denominator_gives_zero(sub):
     zero = torch.zeros(3, dtype=torch.float64)
@@ -152,6 +154,7 @@ def test_top_k_accuracy_matches_reference(sub, ref):
         assert probe["inputs_unchanged"], "top_k_accuracy() changed logits or target in place"
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_top_k_accuracy_rejects_k_outside_1_to_c(sub):
     logits, target = _logits_case(8, 5, 31)

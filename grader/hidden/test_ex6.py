@@ -51,6 +51,7 @@ def test_make_image_matches_reference_for_seeded_rng(sub, ref):
             _check_image(got, want, f"make_image({label}, size={size}, noise={noise}, rng=default_rng({seed}))")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_make_image_draws_noise_even_when_noise_is_zero(sub, ref):
     for label in range(NUM_CLASSES):
@@ -70,6 +71,7 @@ def test_make_image_clips_values_to_unit_range(sub, ref):
         _check_image(got, want, f"make_image({label}, noise=1.0)")
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_make_image_rejects_labels_outside_0_to_4(sub):
     for label in (-1, 5, 9):

@@ -30,6 +30,7 @@ EVAL_PER_CLASS = 50     # 200 images
 ACC_THRESHOLD = 0.90
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_flattened_features_matches_formula(sub, ref):
     for size, channels in ((4, 32), (5, 32), (16, 32), (20, 32), (28, 32), (31, 32), (32, 32), (16, 8), (28, 1)):
@@ -41,6 +42,7 @@ def test_flattened_features_matches_formula(sub, ref):
         assert got == want, f"{what} returned {got}, expected {want}"
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_flattened_features_rejects_input_smaller_than_4(sub):
     for size in (3, 1, 0):
@@ -99,6 +101,7 @@ def test_parameter_counts_for_several_input_sizes(inspected):
         assert g["params"] == w["params"], f"{_model(g)} has {g['params']:,} parameters, expected {w['params']:,}"
 
 
+@pytest.mark.public
 @pytest.mark.points(1)
 def test_forward_rejects_wrong_input_size_naming_expected_size(sub):
     for size, shape in ((20, [2, 1, 16, 16]), (16, [2, 1, 16, 20]), (28, [1, 1, 32, 32])):

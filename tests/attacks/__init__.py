@@ -134,6 +134,13 @@ while True:
     while True:
         pass
 """, on="reference", in_function="cutout", why="hangs inside a call"),
+    Attack("syntax_error", "ex2", """
+def broken(:
+    pass
+""", on="reference", why="does not even parse"),
+    Attack("exception_at_import", "ex4", """
+raise RuntimeError("boom at import")
+""", on="reference", why="raises while being imported"),
     Attack("sys_exit_at_import", "ex5", """
 import sys
 sys.exit(0)
