@@ -5,15 +5,7 @@ import pytest
 import torch
 
 from cutout import cutout, cutout_mask
-
-
-def _assert_close(got, want, msg, atol=1e-5, rtol=1.3e-6):
-    """Like torch.testing.assert_close, minus its slow first import."""
-    assert isinstance(got, torch.Tensor), f"{msg} (expected a tensor, got {type(got).__name__})"
-    assert got.shape == want.shape, f"{msg} (expected shape {tuple(want.shape)}, got {tuple(got.shape)})"
-    if not torch.allclose(got.to(want.dtype), want, atol=atol, rtol=rtol):
-        detail = f"\nexpected\n{want}\ngot\n{got}" if want.numel() <= 24 else ""
-        raise AssertionError(msg + detail)
+from public_checks import assert_close as _assert_close
 
 
 def _square(height, width, cy, cx, size):
