@@ -275,8 +275,9 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
     started = time.monotonic()
     out_dir = out / name
-    command = [*(judge_command or default_judge_command()), str(path), "--name", name,
-               "--out-dir", str(out_dir), "--isolation", isolation, "--exercises", ",".join(exercises),
+    # Absolute paths: the judge runs in an empty working directory of its own.
+    command = [*(judge_command or default_judge_command()), str(Path(path).resolve()), "--name", name,
+               "--out-dir", str(out_dir.resolve()), "--isolation", isolation, "--exercises", ",".join(exercises),
                "--visibility", visibility]
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",

@@ -127,6 +127,21 @@ def test_cli_batch_prints_table_and_locations_and_exits_0(tmp_path):
     assert rows[0]["ex3"] == "" and rows[0]["ex2"] == "0", "exercises not graded stay empty"
 
 
+def test_cli_batch_with_relative_paths_grades_every_submission(tmp_path):
+    """As a TA types it: `cnn-grader batch class --out out` from the folder that holds them."""
+    make_class(tmp_path / "class", ["alice", "bob"])
+    run = subprocess.run([*FAKE_JUDGE[:1], "-c", (
+        "import sys; from grader import batch; "
+        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
+        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
+        "batch", "class", "--out", "out", "--exercises", "ex1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr
+    for name in ("alice", "bob"):
+        result = json.loads((tmp_path / "out" / name / "result.json").read_text())
+        assert "error" not in result and result["score"] > 0, result
+
+
 @pytest.mark.parametrize("args, message", [
     (["batch", "/no/such/folder", "--out", "OUT"], "no such folder"),
     (["batch", "CLASS", "--out", "OUT", "--jobs", "0"], "must be at least 1"),
