@@ -427,10 +427,19 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         + (f", {skipped} already done (--resume)" if skipped else ""),
         f"grades:   {csv_path}",
         f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
+        f"isolation: {_isolation(isolation)}",
     ])
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
             "errors": sorted(r["submission"] for r in ordered if r.get("error"))}
+
+
+def _isolation(isolation):
+    if isolation == "inprocess":
+        return "none: student code ran in the judge's process (trusted code only)"
+    from .sandbox import describe
+
+    return describe()
 
 
 def _pts(value):
