@@ -31,10 +31,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import __version__
-from .feedback import EXERCISES
+from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE
+from .feedback import points
 from .files import fsync_dir, write_atomic
 
-POINTS_PER_EXERCISE = 10  # as grader.runner
 JUDGE_TIMEOUT_S = 15 * 60
 CSV_NAME = "grades.csv"
 RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
@@ -202,8 +202,6 @@ def discover(directory) -> list[tuple[str, Path]]:
 
 def write_csv(out: Path, results: dict[str, dict]) -> Path:
     """OUT/grades.csv: submission, ex1..ex7, total; one row per result, sorted by name."""
-    from .feedback import points
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", *EXERCISES, "total"])
@@ -406,7 +404,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
                     write_csv(out, results)
                     bar.update(1)
                     note = f"  ({result['error'][:80]})" if result.get("error") else ""
-                    bar.write(f"{name}: {_pts(result['score'])} / {_pts(result['max_score'])} "
+                    bar.write(f"{name}: {points(result['score'])} / {points(result['max_score'])} "
                               f"in {seconds:.1f} s{note}", file=sys.stderr)
             except BaseException:
                 for future in futures:
@@ -442,7 +440,3 @@ def _isolation(isolation):
     return describe()
 
 
-def _pts(value):
-    from .feedback import points
-
-    return points(value)

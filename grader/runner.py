@@ -16,9 +16,8 @@ import torch
 
 from . import __version__
 from .paths import HIDDEN_DIR
-from .sandboxed.layout import EXERCISES
+from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
 from .seam import InProcessTransport, Submission, failure_status
-POINTS_PER_EXERCISE = 10
 SUBMISSION_BUDGET_S = 300.0
 
 

@@ -9,6 +9,7 @@ Student failures come back as exceptions the runner can classify (see `failure_s
 from __future__ import annotations
 
 import builtins
+import io
 import time
 
 from .failures import NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
@@ -66,25 +67,13 @@ class InProcessTransport:
         self.dispatcher = Dispatcher(root, module_prefix=f"_cnn_grader_{InProcessTransport._count}_")
 
     def request(self, op, exercise, name, args, kwargs, timeout):
-        header, buffers = codec.encode((list(args), dict(kwargs)))
-        frame = codec.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
-        request, request_buffers = codec.read_frame(_reader(frame))
+        frame = codec.request_frame(op, exercise, name, args, kwargs)
+        request, request_buffers = codec.read_frame(io.BytesIO(frame).read)
         reply, reply_buffers = self.dispatcher.handle(request, request_buffers)
-        return codec.read_frame(_reader(codec.pack(reply, reply_buffers)))
+        return codec.read_frame(io.BytesIO(codec.pack(reply, reply_buffers)).read)
 
     def close(self):
         pass
-
-
-def _reader(data: bytes):
-    view, pos = memoryview(data), [0]
-
-    def read_exactly(n):
-        chunk = bytes(view[pos[0]:pos[0] + n])
-        pos[0] += n
-        return chunk
-
-    return read_exactly
 
 
 class Submission:

@@ -75,8 +75,7 @@ class WorkerTransport:
     def _exchange(self, op, exercise, name, args, kwargs, timeout, what, importing):
         from .sandboxed import codec  # loads torch: not needed to start the worker, only to talk to it
 
-        header, buffers = codec.encode((list(args), dict(kwargs)))
-        frame = framing.pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+        frame = codec.request_frame(op, exercise, name, args, kwargs)
         self.start()
         if not self._ready:
             self._wait_ready()

@@ -83,6 +83,12 @@ def encode(value) -> tuple[dict, list[bytes]]:
     return {"v": enc(value, 0)}, buffers
 
 
+def request_frame(op, exercise, name, args, kwargs) -> bytes:
+    """A judge-to-worker request as one frame; both transports send exactly this."""
+    header, buffers = encode((list(args), dict(kwargs)))
+    return pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+
+
 def decode(header: dict, buffers: list[bytes], *, make_rng=None):
     """Rebuild a value from `encode`'s output, checking every node: the input is untrusted."""
     nodes = [0]

@@ -9,4 +9,5 @@ MODULES = {
     "ex5": "metrics", "ex6": "square_border", "ex7": "flatten_head",
 }
 EXERCISES = tuple(MODULES)
+POINTS_PER_EXERCISE = 10
 MODULE_FILES = {exercise: f"{module}.py" for exercise, module in MODULES.items()}
