@@ -7,7 +7,9 @@ one run, and prints medians and ratios (this machine is noisy: read ratios, not 
 - per-submission wall time of the sandboxed judge with one job;
 - throughput with 1 and 2 jobs;
 - isolation overhead: the same hidden suites on the same reference copies, sandboxed against
-  in-process (the in-process run is the baseline; it is only safe because the code is ours).
+  in-process (the in-process run is the baseline; it is only safe because the code is ours);
+- what most of that overhead is: the start-up of a fresh sandboxed worker (importing torch),
+  timed on its own. Both configurations fork their judges from the same preloaded server.
 Targets (issue 3): <= 8 s per submission on one job, overhead <= 1.5x, 2 jobs >= 1.7x of 1.
 """
 
@@ -40,6 +42,23 @@ def make_class(root: Path, copies: int, with_demo: bool) -> Path:
     return root
 
 
+def worker_startup(repeats: int) -> list[float]:
+    """Seconds from starting a sandboxed worker to its hello (after it has imported torch)."""
+    from grader.worker_link import WorkerTransport
+
+    times = []
+    for _ in range(repeats):
+        worker = WorkerTransport(SOLUTIONS_DIR)
+        try:
+            started = time.perf_counter()
+            worker.start()
+            worker._wait_ready()
+            times.append(time.perf_counter() - started)
+        finally:
+            worker.close()
+    return times
+
+
 def timed_batch(folder: Path, out: Path, *, jobs: int, isolation: str) -> tuple[float, dict]:
     started = time.perf_counter()
     summary = api.batch(folder, out=out, jobs=jobs, isolation=isolation, progress=False, report=lambda text: None)
@@ -58,13 +77,14 @@ def main(argv=None):
         everyone = make_class(tmp / "class", args.copies, with_demo=True)
         count = sum(1 for _ in everyone.iterdir())
         rows = {"sandbox, 1 job (refs)": [], "in-process, 1 job (refs)": [],
-                "sandbox, 1 job (class)": [], "sandbox, 2 jobs (class)": []}
+                "sandbox, 1 job (class)": [], "sandbox, 2 jobs (class)": [], "worker start-up": []}
         for r in range(args.repeats):
             # Interleaved, so that a noisy moment hits every configuration alike.
             rows["sandbox, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}a", jobs=1, isolation="sandbox")[0])
             rows["in-process, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}b", jobs=1, isolation="inprocess")[0])
             rows["sandbox, 1 job (class)"].append(timed_batch(everyone, tmp / f"o{r}c", jobs=1, isolation="sandbox")[0])
             rows["sandbox, 2 jobs (class)"].append(timed_batch(everyone, tmp / f"o{r}d", jobs=2, isolation="sandbox")[0])
+            rows["worker start-up"].extend(worker_startup(args.copies))
             print(f"repeat {r + 1}/{args.repeats} done", file=sys.stderr)
 
     med = {k: statistics.median(v) for k, v in rows.items()}
@@ -81,6 +101,7 @@ def main(argv=None):
     print(f"per-submission wall, sandbox, 1 job (reference): {per_ref_sandbox:6.2f} s   (target <= 8 s)")
     print(f"per-submission wall, in-process, 1 job:          {per_ref_inproc:6.2f} s")
     print(f"isolation overhead (sandbox / in-process):       {per_ref_sandbox / per_ref_inproc:6.2f} x  (target <= 1.5x)")
+    print(f"  of which a fresh worker's start-up:            {med['worker start-up']:6.2f} s per submission")
     print(f"throughput, 1 job:  {thr1:6.1f} submissions/min")
     print(f"throughput, 2 jobs: {thr2:6.1f} submissions/min   ratio {thr2 / thr1:.2f} x  (target >= 1.7x)")
 

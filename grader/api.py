@@ -15,6 +15,7 @@ def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) ->
     with unpacked(path) as root:
         worker = None
         if isolation == "sandbox":  # start it first: it imports torch while this process does too
+            # (a judge forked by `batch` has torch already, and waits for the worker instead)
             from .worker_link import WorkerTransport
 
             worker = WorkerTransport(root)

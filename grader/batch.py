@@ -1,10 +1,11 @@
-"""Grading a whole class: one judge subprocess per submission, a few at a time, crash-safe.
+"""Grading a whole class: one judge process per submission, a few at a time, crash-safe.
 
     cnn-grader batch DIR --out OUT [--jobs N] [--resume]
 
 Every subfolder and every .zip of DIR is one submission, named after it. Each is graded by a
-separate judge process (`python -m grader judge SUBMISSION --name NAME --out-dir OUT/NAME`), so
-that a judge that dies or hangs costs one submission an error result and nothing else.
+separate judge process (`cnn-grader judge SUBMISSION --name NAME --out-dir OUT/NAME`, forked
+from a preloaded server: see judge_process), so that a judge that dies or hangs costs one
+submission an error result and nothing else.
 
 Crash safety: a judge writes result.json, feedback.md and results.json into a temporary folder
 next to OUT/NAME and renames it into place, so OUT/NAME is complete or absent; grades.csv is
@@ -21,7 +22,6 @@ import os
 import queue
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -222,7 +222,7 @@ class _Judges:
 
     def __init__(self, jobs=1):
         self.lock = threading.Lock()
-        self.running: set[subprocess.Popen] = set()
+        self.running: set = set()
         self.cancelled = threading.Event()
         # Each judge running at once gets its own slot number, so its workers can run as a user
         # of their own (the Docker image has one per slot): parallel workers can't see each other.
@@ -238,16 +238,22 @@ class _Judges:
             _kill_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 10
         for process in processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if process.wait(timeout=max(0.1, deadline - time.monotonic())) is None:
                 _kill_group(process, signal.SIGKILL)
 
 
 def _kill_group(process, sig):
+    """Signal a judge and its worker (they share its process group), unless it has ended."""
+    if process.poll() is not None:
+        return
     try:
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
+    except ProcessLookupError:  # a forked judge that has not made its group yet
+        try:
+            os.kill(process.pid, sig)
+        except ProcessLookupError:
+            pass
+    except PermissionError:
         pass
 
 
@@ -265,18 +271,23 @@ def _warn_if_slots_share_a_user(jobs):
               f"share the user {user!r}; use fewer jobs (docs/docker.md)", file=sys.stderr)
 
 
-def default_judge_command() -> list[str]:
-    return [sys.executable, "-m", "grader", "judge"]
+def default_judge_command():
+    """`cnn-grader judge`, forked from a server that has imported torch and pytest once."""
+    from .judge_process import cnn_grader_judge
+
+    return cnn_grader_judge
 
 
 def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir):
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
+    from .judge_process import start_judge
+
     started = time.monotonic()
     out_dir = out / name
     # Absolute paths: the judge runs in an empty working directory of its own.
-    command = [*(judge_command or default_judge_command()), str(Path(path).resolve()), "--name", name,
-               "--out-dir", str(out_dir.resolve()), "--isolation", isolation, "--exercises", ",".join(exercises),
-               "--visibility", visibility]
+    argv = [str(Path(path).resolve()), "--name", name, "--out-dir", str(out_dir.resolve()),
+            "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility]
+    judge_command = judge_command or default_judge_command()
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
                PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
@@ -284,34 +295,32 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
         return name, None, 0.0
     slot = judges.free_slots.get()
     env["CNN_GRADER_SLOT"] = str(slot)
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, cwd=workdir, env=env, start_new_session=True)
-    with judges.lock:
-        judges.running.add(process)
-    timed_out = False
+    stderr_path = Path(workdir) / f"judge-{uuid.uuid4().hex}.stderr"
+    process = None
     try:
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        process = start_judge(judge_command, argv, env=env, cwd=workdir, stderr_path=stderr_path)
+        with judges.lock:
+            judges.running.add(process)
+        code = process.wait(timeout)
+        timed_out = code is None
+        if timed_out:
             _kill_group(process, signal.SIGTERM)
-            try:
-                _, stderr = process.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
+            code = process.wait(10)
+            if code is None:
                 _kill_group(process, signal.SIGKILL)
-                _, stderr = process.communicate()
+                code = process.wait()
     finally:
         with judges.lock:
             judges.running.discard(process)
         judges.free_slots.put(slot)
     seconds = time.monotonic() - started
+    tail = _tail(stderr_path)
+    stderr_path.unlink(missing_ok=True)
     if judges.cancelled.is_set():
         return name, None, seconds
-    code = process.returncode
     result = load_result(out_dir) if code == 0 and not timed_out else None
     if result is not None:
         return name, result, seconds
-    tail = stderr.decode("utf-8", "replace")[-STDERR_TAIL:]
     if timed_out:
         message = (f"the grader ran out of time on this submission (its limit is {timeout:g} s) "
                    f"and was stopped; {TA}")
@@ -319,10 +328,20 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
         message = f"the grader stopped unexpectedly ({_signal_name(-code)}) while grading this submission; {TA}"
     else:
         message = f"the grader failed on this submission (exit code {code}); {TA}"
+    command = [f"{judge_command.__module__}.{judge_command.__qualname__}"] if callable(judge_command) else judge_command
     result = error_result(name, message, exercises=exercises, duration_s=seconds,
-                          detail=f"judge command: {' '.join(command)}\nexit: {code}\n{tail}")
+                          detail=f"judge command: {' '.join([*command, *argv])}\nexit: {code}\n{tail}")
     publish(result, out_dir, visibility=visibility)
     return name, result, seconds
+
+
+def _tail(path, limit=STDERR_TAIL) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(path) - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _signal_name(number):

@@ -174,14 +174,14 @@ class PidsCgroup:
 class WorkerProcess:
     """One running worker: its pipes, output log and kill switch."""
 
-    def __init__(self, submission_copy: Path, kit: Path, log_path: Path, limits: Limits, warm: bool = True):
+    def __init__(self, submission_copy: Path, kit: Path, log_path: Path, limits: Limits):
         self.limits = limits
         self.cgroup = PidsCgroup(limits.processes)
         self._kit_and_submission = (kit, submission_copy)
         self.wrapped = bwrap_path() is not None
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
-        command = self._command(submission_copy, kit, req_r, resp_w) + (["warm"] if warm else [])
+        command = self._command(submission_copy, kit, req_r, resp_w)
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,

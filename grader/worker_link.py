@@ -37,17 +37,13 @@ class WorkerTransport:
         self._limits = limits or sandbox.Limits()
         self._worker: sandbox.WorkerProcess | None = None
         self._ready = False  # the running worker has said hello (finished importing torch)
-        self._started_before = False
         self._loaded: set = set()  # exercises whose module the running worker has imported
         self.description = sandbox.describe()
 
     def start(self):
         """Start a worker now, so its imports overlap with the judge's own start-up."""
         if self._worker is None:
-            # Only the first worker preloads training code; a restart after a crash stays quick.
-            self._worker = sandbox.WorkerProcess(self._submission, self._kit, self.log_path, self._limits,
-                                                 warm=not self._started_before)
-            self._started_before = True
+            self._worker = sandbox.WorkerProcess(self._submission, self._kit, self.log_path, self._limits)
             self._ready = False
 
     def _wait_ready(self):

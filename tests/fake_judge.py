@@ -2,6 +2,7 @@
 
     python tests/fake_judge.py SUBMISSION --name NAME --out-dir DIR [judge options]
 
+or, forked like the real judge, `batch.run_batch(..., judge_command=tests.fake_judge.main)`.
 Archive checks, publishing, signal handling and the parent watch are the real ones; only
 `runner.grade_directory` is swapped for a quick deterministic stand-in (no torch, no pytest),
 whose behaviour depends on the submission's name (it starts in a fraction of a second):
@@ -9,7 +10,8 @@ whose behaviour depends on the submission's name (it starts in a fraction of a s
     victim*   the judge kills itself with SIGKILL
     sleeper*  the judge hangs (until the batch's time limit stops it)
     crasher*  the judge fails with an internal error (exit code 1)
-    anything else: ex1 scores one point per module file found; FAKE_JUDGE_DELAY seconds of work
+    anything else: ex1 scores one point per module file found; FAKE_JUDGE_DELAY seconds of work;
+                   its output is "$FAKE_JUDGE_GREETING from NAME" (default greeting: hello)
 """
 
 from __future__ import annotations
@@ -24,15 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import types  # noqa: E402
 
-# A stand-in for grader.runner, installed before anything imports the real one (and torch).
+# A stand-in for grader.runner; `install` puts it in place of the real one.
 runner = types.ModuleType("grader.runner")
 runner.EXERCISES = ("ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7")
-sys.modules["grader.runner"] = runner
-
-import grader  # noqa: E402
-
-grader.runner = runner
-from grader import batch, worker_link  # noqa: E402,F401
 
 
 class NoWorker:
@@ -65,13 +61,30 @@ def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runn
             "status": "passed" if score else "failed", "message": ", ".join(files)}]}
     return {"submission": name, "score": sum(e["score"] for e in per.values()),
             "max_score": 10.0 * len(per), "exercises": per, "grader_version": "fake",
-            "duration_s": 0.0, "isolation": isolation, "output": f"hello from {name}\n"}
+            "duration_s": 0.0, "isolation": isolation,
+            "output": f"{os.environ.get('FAKE_JUDGE_GREETING', 'hello')} from {name}\n"}
 
 
 runner.grade_directory = fake_grade_directory
-worker_link.WorkerTransport = NoWorker
+
+
+def install():
+    """Swap in the fakes; as a script, before anything imports the real runner (and torch)."""
+    sys.modules["grader.runner"] = runner
+    import grader
+    from grader import worker_link
+
+    grader.runner = runner
+    worker_link.WorkerTransport = NoWorker
+
+
+def main(argv) -> int:
+    """`cnn-grader judge ARGV...` with the fakes: a judge command for forked judges."""
+    install()
+    from grader.cli import main as cli_main
+
+    return cli_main(["judge", *argv])
+
 
 if __name__ == "__main__":
-    from grader.cli import main
-
-    sys.exit(main(["judge", *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:]))

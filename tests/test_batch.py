@@ -22,8 +22,12 @@ from grader import api, batch, gradescope
 from grader.files import write_atomic
 from grader.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
 from grader.sandboxed.worker import MODULES
+from tests import fake_judge
 
 FAKE_JUDGE = [sys.executable, str(Path(__file__).with_name("fake_judge.py"))]
+# The two ways a batch starts a judge: a command run as a subprocess, and a function run in a
+# process forked from the preloaded server (the default for the real judge).
+JUDGE_KINDS = {"command": (FAKE_JUDGE, repr(FAKE_JUDGE)), "forked": (fake_judge.main, "fake_judge.main")}
 HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total"]
 
 
@@ -44,9 +48,9 @@ def make_class(root: Path, names: list[str]) -> Path:
     return root
 
 
-def fake_batch(directory, out, **kwargs) -> dict:
+def fake_batch(directory, out, judge=FAKE_JUDGE, **kwargs) -> dict:
     kwargs.setdefault("progress", False)
-    return batch.run_batch(directory, out, judge_command=FAKE_JUDGE, report=lambda text: None, **kwargs)
+    return batch.run_batch(directory, out, judge_command=judge, report=lambda text: None, **kwargs)
 
 
 def results_of(out: Path) -> dict:
@@ -191,10 +195,11 @@ def test_publish_replaces_a_folder_whole(tmp_path):
 # --- judges that die, hang or fail ----------------------------------------------------------------
 
 
-def test_a_judge_that_dies_hangs_or_fails_costs_only_its_submission(tmp_path):
+@pytest.mark.parametrize("kind", JUDGE_KINDS)
+def test_a_judge_that_dies_hangs_or_fails_costs_only_its_submission(tmp_path, kind):
     make_class(tmp_path / "class", ["alice", "crasher", "sleeper", "victim", "zoe"])
     started = time.monotonic()
-    summary = fake_batch(tmp_path / "class", tmp_path / "out", jobs=2, timeout=5)
+    summary = fake_batch(tmp_path / "class", tmp_path / "out", JUDGE_KINDS[kind][0], jobs=2, timeout=5)
     assert time.monotonic() - started < 40
     out = tmp_path / "out"
     rows = {r["submission"]: r for r in batch.read_csv(out / "grades.csv")}
@@ -211,6 +216,16 @@ def test_a_judge_that_dies_hangs_or_fails_costs_only_its_submission(tmp_path):
         assert "tell your TA" in doc["error"]
     assert float(rows["alice"]["total"]) > 0 and float(rows["zoe"]["total"]) > 0
     assert_complete(out)
+
+
+def test_forked_judges_get_the_environment_of_their_batch_not_of_the_server(tmp_path, monkeypatch):
+    """The server that forks judges starts once per process; each judge still sees today's environment."""
+    make_class(tmp_path / "class", ["alice"])
+    for greeting in ("hello", "bonjour"):
+        monkeypatch.setenv("FAKE_JUDGE_GREETING", greeting)
+        fake_batch(tmp_path / "class", tmp_path / greeting, fake_judge.main)
+        result = json.loads((tmp_path / greeting / "alice" / "result.json").read_text())
+        assert result["output"] == f"{greeting} from alice\n"
 
 
 # --- resume and kill -9 -----------------------------------------------------------------------------
@@ -232,7 +247,8 @@ def test_resume_skips_finished_submissions_and_rebuilds_the_csv(tmp_path):
     assert again["skipped"] == 0, "results for other exercises are not reused"
 
 
-def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path):
+@pytest.mark.parametrize("kind", JUDGE_KINDS)
+def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path, kind):
     names = [f"s{i:02d}" for i in range(8)]
     make_class(tmp_path / "class", names)
     clean = tmp_path / "clean"
@@ -241,8 +257,8 @@ def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path):
 
     out = tmp_path / "out"
     command = [sys.executable, "-c", (
-        "import sys; from grader import batch; "
-        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
+        "import sys; from grader import batch; from tests import fake_judge; "
+        f"batch.default_judge_command = lambda: {JUDGE_KINDS[kind][1]}; "
         "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
         "batch", str(tmp_path / "class"), "--out", str(out), "--no-progress"]
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
