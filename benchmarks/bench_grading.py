@@ -1,6 +1,6 @@
 """Benchmark: how fast the judge grades, and what isolation costs.
 
-    .venv/bin/python benchmarks/bench_grading.py [--copies 4] [--repeats 3]
+    .venv/bin/python benchmarks/bench_grading.py [--copies 4] [--repeats 3] [--command-judges]
 
 Grades N copies of the reference plus the demo class with `cnn-grader batch`, side by side in
 one run, and prints medians and ratios (this machine is noisy: read ratios, not single runs):
@@ -9,13 +9,16 @@ one run, and prints medians and ratios (this machine is noisy: read ratios, not 
 - isolation overhead: the same hidden suites on the same reference copies, sandboxed against
   in-process (the in-process run is the baseline; it is only safe because the code is ours);
 - what most of that overhead is: the start-up of a fresh sandboxed worker (importing torch),
-  timed on its own. Both configurations fork their judges from the same preloaded server.
+  timed on its own. Both configurations fork their judges from the same preloaded server;
+  `--command-judges` starts every judge as a fresh `python -m grader judge` instead (the way
+  batch worked before judges were forked), for comparison.
 Targets (issue 3): <= 8 s per submission on one job, overhead <= 1.5x, 2 jobs >= 1.7x of 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import sys
@@ -59,9 +62,10 @@ def worker_startup(repeats: int) -> list[float]:
     return times
 
 
-def timed_batch(folder: Path, out: Path, *, jobs: int, isolation: str) -> tuple[float, dict]:
+def timed_batch(folder: Path, out: Path, *, jobs: int, isolation: str, judge_command=None) -> tuple[float, dict]:
     started = time.perf_counter()
-    summary = api.batch(folder, out=out, jobs=jobs, isolation=isolation, progress=False, report=lambda text: None)
+    summary = api.batch(folder, out=out, jobs=jobs, isolation=isolation, progress=False, report=lambda text: None,
+                        judge_command=judge_command)
     return time.perf_counter() - started, summary
 
 
@@ -69,7 +73,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=4, help="copies of the reference (default 4)")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement (default 3)")
+    parser.add_argument("--command-judges", action="store_true",
+                        help="start each judge as a fresh `python -m grader judge` instead of forking it")
     args = parser.parse_args(argv)
+    judge = [sys.executable, "-m", "grader", "judge"] if args.command_judges else None
+    run = functools.partial(timed_batch, judge_command=judge)
 
     with tempfile.TemporaryDirectory(prefix="cnn-grader-bench-") as tmp:
         tmp = Path(tmp)
@@ -80,10 +88,10 @@ def main(argv=None):
                 "sandbox, 1 job (class)": [], "sandbox, 2 jobs (class)": [], "worker start-up": []}
         for r in range(args.repeats):
             # Interleaved, so that a noisy moment hits every configuration alike.
-            rows["sandbox, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}a", jobs=1, isolation="sandbox")[0])
-            rows["in-process, 1 job (refs)"].append(timed_batch(refs, tmp / f"o{r}b", jobs=1, isolation="inprocess")[0])
-            rows["sandbox, 1 job (class)"].append(timed_batch(everyone, tmp / f"o{r}c", jobs=1, isolation="sandbox")[0])
-            rows["sandbox, 2 jobs (class)"].append(timed_batch(everyone, tmp / f"o{r}d", jobs=2, isolation="sandbox")[0])
+            rows["sandbox, 1 job (refs)"].append(run(refs, tmp / f"o{r}a", jobs=1, isolation="sandbox")[0])
+            rows["in-process, 1 job (refs)"].append(run(refs, tmp / f"o{r}b", jobs=1, isolation="inprocess")[0])
+            rows["sandbox, 1 job (class)"].append(run(everyone, tmp / f"o{r}c", jobs=1, isolation="sandbox")[0])
+            rows["sandbox, 2 jobs (class)"].append(run(everyone, tmp / f"o{r}d", jobs=2, isolation="sandbox")[0])
             rows["worker start-up"].extend(worker_startup(args.copies))
             print(f"repeat {r + 1}/{args.repeats} done", file=sys.stderr)
 
@@ -93,7 +101,8 @@ def main(argv=None):
     thr1 = count / med["sandbox, 1 job (class)"] * 60
     thr2 = count / med["sandbox, 2 jobs (class)"] * 60
     print(f"\n{args.copies} reference copies; class of {count} = references + {count - args.copies} demo "
-          f"submissions; {args.repeats} repeats, medians\n")
+          f"submissions; {args.repeats} repeats, medians; judges "
+          f"{'started as commands' if judge else 'forked from a preloaded server'}\n")
     print(f"{'configuration':<28} {'median s':>9}  all runs (s)")
     for key, values in rows.items():
         print(f"{key:<28} {med[key]:>9.2f}  {', '.join(f'{v:.2f}' for v in values)}")
