@@ -272,10 +272,11 @@ def _warn_if_slots_share_a_user(jobs):
 
 
 def default_judge_command():
-    """`cnn-grader judge`, forked from a server that has imported torch and pytest once."""
-    from .judge_process import cnn_grader_judge
+    """`cnn-grader judge`, forked from a server that has imported torch and pytest once, or,
+    on a Python whose server anyone could talk to, started afresh each time."""
+    from .judge_process import cnn_grader_judge, forkserver_is_private
 
-    return cnn_grader_judge
+    return cnn_grader_judge if forkserver_is_private() else [sys.executable, "-m", "grader", "judge"]
 
 
 def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir):

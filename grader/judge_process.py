@@ -84,6 +84,17 @@ def _forked_main(entry, argv, env, cwd, stderr_path):
     sys.exit(entry(argv))
 
 
+def forkserver_is_private(version=sys.version_info) -> bool:
+    """Whether only this user can ask the server for a process.
+
+    Since CPython 3.10.9 and 3.11.1 the server listens on a socket file in a private (0700)
+    folder. Before, it used an abstract socket that any local process could reach, e.g. a worker
+    running as another user in Docker, and make it unpickle what it sent (CVE-2022-42919).
+    """
+    version = tuple(version[:3])
+    return version >= (3, 11, 1) or (3, 10, 9) <= version < (3, 11)
+
+
 def cnn_grader_judge(argv) -> int:
     """`cnn-grader judge ARGV...`: the default judge."""
     from .cli import main

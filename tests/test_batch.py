@@ -228,6 +228,17 @@ def test_forked_judges_get_the_environment_of_their_batch_not_of_the_server(tmp_
         assert result["output"] == f"{greeting} from alice\n"
 
 
+def test_judges_are_forked_only_where_the_server_is_private_to_this_user(monkeypatch):
+    from grader import judge_process
+
+    assert [judge_process.forkserver_is_private(v) for v in ((3, 10, 8), (3, 10, 9), (3, 11, 0), (3, 11, 1),
+                                                             (3, 12, 0))] == [False, True, False, True, True]
+    monkeypatch.setattr(judge_process, "forkserver_is_private", lambda: True)
+    assert batch.default_judge_command() is judge_process.cnn_grader_judge
+    monkeypatch.setattr(judge_process, "forkserver_is_private", lambda: False)
+    assert batch.default_judge_command() == [sys.executable, "-m", "grader", "judge"]
+
+
 # --- resume and kill -9 -----------------------------------------------------------------------------
 
 

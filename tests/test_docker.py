@@ -159,19 +159,20 @@ def _host_owned(path: Path, uid: int) -> Path:
 # with --jobs 2 they start together, in slots 0 and 1). While ex1 is imported, each polls for
 # SNOOP_SECONDS (the import runs under ex1's 20 s task limit) for the other worker: its folder
 # under /tmp (found by glob, and by the path on the other worker's command line, which any
-# process may read), its environment, fds, cwd and memory in /proc, signals and ptrace, and
-# /submissions; it prints what it got as one line, "SNOOP-REPORT {json}". The module then
+# process may read), its environment, fds, cwd and memory in /proc, signals and ptrace,
+# /submissions, and the socket of the server that forks judges (it would fork and unpickle for
+# anyone who can connect); it prints what it got as one line, "SNOOP-REPORT {json}". The module then
 # imports cleanly and earns 0 (its functions are missing), as it does locally.
 SNOOP_SECONDS = 6
 SNOOP = '''\
-import ctypes, glob, json, os, time
+import ctypes, glob, json, os, socket, time
 
 SECRET = {secret!r}
 _OTHER_SECRET = {other!r}
 _own_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _me, _pid = os.getuid(), os.getpid()
 _r = {{"uid": _me, "own_root": _own_root, "own_files": [], "workers_seen": {{}}, "same_uid_others": [],
-      "tries": 0, "leaks": []}}
+      "judge_servers": [], "tries": 0, "leaks": []}}
 
 
 def _leak(what):
@@ -212,6 +213,12 @@ while time.monotonic() < _deadline:
         if _dir != _own_root:
             _try("LISTED", os.listdir, _dir)
     _try("LISTED", os.listdir, "/submissions")
+    for _dir in glob.glob("/tmp/pymp-*"):  # the folder of the server that forks judges, and its socket
+        if _dir not in _r["judge_servers"]:
+            _r["judge_servers"].append(_dir)
+        _try("LISTED", os.listdir, _dir)
+        for _sock in glob.glob(_dir + "/listener-*"):
+            _try("CONNECTED", lambda p: socket.socket(socket.AF_UNIX).connect(p), _sock)
     for _p in glob.glob("/submissions/*/*/*.py"):
         _try("READ", _read, _p)
     for _name in os.listdir("/proc"):
@@ -363,6 +370,7 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
         assert mine["same_uid_others"] == [], f"{name} shares its uid with {mine['same_uid_others']}"
         assert mine["own_files"] == [f"{mine['own_root']}/submission/ex1/shapes.py"], mine
         assert mine["tries"] > 0
+        assert mine["judge_servers"], f"{name} never saw the folder of the server that forks judges ({mine})"
         seen = {w["uid"]: w["root"] for w in mine["workers_seen"].values()}
         assert seen.get(theirs["uid"]) == theirs["own_root"], (
             f"{name} never saw {other}'s worker: the two were not graded at the same time ({mine})")
