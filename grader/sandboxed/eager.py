@@ -1,10 +1,11 @@
 """Eager training without importing torch._dynamo.
 
 The first `optimizer.step()` of any torch.optim optimiser imports all of torch._dynamo (about
-1.4 s of CPU, more than grading exercise 6) only to call `graph_break()` and `disable(fn)`,
-which do nothing outside `torch.compile`. The grader trains eagerly, so a Dispatcher puts this
-stand-in in their place: the numbers are the same bit for bit (tests/test_eager.py), and any
-other use of torch._dynamo, such as `torch.compile`, imports the real module. (Importing a
+1.4 s of CPU, as much as the rest of a worker's start-up) only to call `graph_break()` and
+`disable(fn)`, which do nothing outside `torch.compile`. The grader trains eagerly, so a
+Dispatcher puts this stand-in in their place: the numbers are the same bit for bit
+(tests/test_eager.py), and any other use of torch._dynamo, such as `torch.compile`, imports
+the real module. (Importing a
 submodule such as torch._dynamo.config as the very first use would load that submodule twice;
 nothing in the grader or the exercises does.)
 """
