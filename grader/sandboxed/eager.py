@@ -5,9 +5,8 @@ The first `optimizer.step()` of any torch.optim optimiser imports all of torch._
 `disable(fn)`, which do nothing outside `torch.compile`. The grader trains eagerly, so a
 Dispatcher puts this stand-in in their place: the numbers are the same bit for bit
 (tests/test_eager.py), and any other use of torch._dynamo, such as `torch.compile`, imports
-the real module. (Importing a
-submodule such as torch._dynamo.config as the very first use would load that submodule twice;
-nothing in the grader or the exercises does.)
+the real module. (Importing a submodule such as torch._dynamo.config as the very first use
+would load that submodule twice; nothing in the grader or the exercises does.)
 """
 
 from __future__ import annotations
