@@ -1,7 +1,7 @@
 """Eager training without importing torch._dynamo.
 
 The first `optimizer.step()` of any torch.optim optimiser imports all of torch._dynamo (about
-1.4 s of CPU, as much as the rest of a worker's start-up) only to call `graph_break()` and
+1.4 s of CPU, more than a worker's whole start-up) only to call `graph_break()` and
 `disable(fn)`, which do nothing outside `torch.compile`. The grader trains eagerly, so a
 Dispatcher puts this stand-in in their place: the numbers are the same bit for bit
 (tests/test_eager.py), and any other use of torch._dynamo, such as `torch.compile`, imports
