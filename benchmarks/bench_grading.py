@@ -113,14 +113,15 @@ def main(argv=None):
     print()
     print(f"per-submission wall, sandbox, 1 job (reference): {per_ref_sandbox:6.2f} s   (target <= 8 s)")
     print(f"per-submission wall, in-process, 1 job:          {per_ref_inproc:6.2f} s")
-    each = ", ".join(f"{s / i:.2f}" for s, i in zip(rows["sandbox, 1 job (refs)"], rows["in-process, 1 job (refs)"]))
-    print(f"isolation overhead (sandbox / in-process):       {per_ref_sandbox / per_ref_inproc:6.2f} x  (target <= 1.5x;"
-          f" each repeat: {each})")
+    def each_repeat(numerator, denominator):
+        return ", ".join(f"{n / d:.2f}" for n, d in zip(rows[numerator], rows[denominator]))
+
+    print(f"isolation overhead (sandbox / in-process):       {per_ref_sandbox / per_ref_inproc:6.2f} x  "
+          f"(target <= 1.5x; each repeat: {each_repeat('sandbox, 1 job (refs)', 'in-process, 1 job (refs)')})")
     print(f"  of which a fresh worker's start-up:            {med['worker start-up']:6.2f} s per submission")
     print(f"throughput, 1 job:  {thr1:6.1f} submissions/min")
-    each = ", ".join(f"{one / two:.2f}" for one, two in zip(rows["sandbox, 1 job (class)"], rows["sandbox, 2 jobs (class)"]))
-    print(f"throughput, 2 jobs: {thr2:6.1f} submissions/min   ratio {thr2 / thr1:.2f} x  (target >= 1.7x;"
-          f" each repeat: {each})")
+    print(f"throughput, 2 jobs: {thr2:6.1f} submissions/min   ratio {thr2 / thr1:.2f} x  "
+          f"(target >= 1.7x; each repeat: {each_repeat('sandbox, 1 job (class)', 'sandbox, 2 jobs (class)')})")
 
 
 if __name__ == "__main__":

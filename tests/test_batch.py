@@ -27,7 +27,18 @@ from tests import fake_judge
 FAKE_JUDGE = [sys.executable, str(Path(__file__).with_name("fake_judge.py"))]
 # The two ways a batch starts a judge: a command run as a subprocess, and a function run in a
 # process forked from the preloaded server (the default for the real judge).
-JUDGE_KINDS = {"command": (FAKE_JUDGE, repr(FAKE_JUDGE)), "forked": (fake_judge.main, "fake_judge.main")}
+# Each kind: the judge, and the Python line that makes `cnn-grader` use it (see cli_with_judge).
+JUDGE_KINDS = {
+    "command": (FAKE_JUDGE, f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}"),
+    "forked": (fake_judge.main, "from tests import fake_judge; batch.default_judge_command = lambda: fake_judge.main"),
+}
+
+
+def cli_with_judge(kind="command") -> list[str]:
+    """The argv of `cnn-grader` whose batches use the fake judge of `kind`; append its arguments."""
+    return [sys.executable, "-c", (
+        "import sys; sys.argv[0] = 'cnn-grader'; from grader import batch; "
+        f"{JUDGE_KINDS[kind][1]}; from grader.cli import main; sys.exit(main(sys.argv[1:]))")]
 HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total"]
 
 
@@ -116,11 +127,8 @@ def test_batch_writes_csv_and_a_complete_folder_per_submission(tmp_path):
 
 def test_cli_batch_prints_table_and_locations_and_exits_0(tmp_path):
     make_class(tmp_path / "class", ["alice", "bob"])
-    run = subprocess.run([*FAKE_JUDGE[:1], "-c", (
-        "import sys; sys.argv[0] = 'cnn-grader'; from grader import batch; "
-        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
-        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
-        "batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--exercises", "ex1,ex2"],
+    run = subprocess.run([*cli_with_judge(), "batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"),
+                          "--exercises", "ex1,ex2"],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "submission" in run.stdout and "alice" in run.stdout and "median" in run.stdout
@@ -134,11 +142,7 @@ def test_cli_batch_prints_table_and_locations_and_exits_0(tmp_path):
 def test_cli_batch_with_relative_paths_grades_every_submission(tmp_path):
     """As a TA types it: `cnn-grader batch class --out out` from the folder that holds them."""
     make_class(tmp_path / "class", ["alice", "bob"])
-    run = subprocess.run([*FAKE_JUDGE[:1], "-c", (
-        "import sys; from grader import batch; "
-        f"batch.default_judge_command = lambda: {FAKE_JUDGE!r}; "
-        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
-        "batch", "class", "--out", "out", "--exercises", "ex1"],
+    run = subprocess.run([*cli_with_judge(), "batch", "class", "--out", "out", "--exercises", "ex1"],
         capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr
     for name in ("alice", "bob"):
@@ -267,11 +271,7 @@ def test_kill_9_of_the_batch_loses_nothing_and_resume_completes_it(tmp_path, kin
     expected = results_of(clean)
 
     out = tmp_path / "out"
-    command = [sys.executable, "-c", (
-        "import sys; from grader import batch; from tests import fake_judge; "
-        f"batch.default_judge_command = lambda: {JUDGE_KINDS[kind][1]}; "
-        "from grader.cli import main; sys.exit(main(sys.argv[1:]))"),
-        "batch", str(tmp_path / "class"), "--out", str(out), "--no-progress"]
+    command = [*cli_with_judge(kind), "batch", str(tmp_path / "class"), "--out", str(out), "--no-progress"]
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "FAKE_JUDGE_DELAY": "0.4"})
     deadline = time.monotonic() + 60
