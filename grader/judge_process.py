@@ -13,12 +13,14 @@ its stderr to a file, and ends like a subprocess: 0, an exit code, or minus a si
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
 import subprocess
 import sys
 import threading
+import types
 
 PRELOAD = ["grader.runner", "grader.batch", "grader.feedback", "grader.gradescope"]
 
@@ -55,7 +57,7 @@ class ForkedJudge:
         context.set_forkserver_preload(PRELOAD)  # only the server's first start uses it
         self._process = context.Process(target=_forked_main, args=(entry, list(argv), dict(env), cwd, stderr_path),
                                         name="cnn-grader-judge", daemon=False)
-        with _multiprocessing_lock:
+        with _multiprocessing_lock, _caller_main_hidden():
             self._process.start()
         self.pid = self._process.pid
 
@@ -66,6 +68,22 @@ class ForkedJudge:
     def poll(self) -> int | None:
         with _multiprocessing_lock:
             return self._process.exitcode
+
+
+@contextlib.contextmanager
+def _caller_main_hidden():
+    """Keep a judge from re-running the caller's script.
+
+    multiprocessing has each forked process import the parent's `__main__` again. A judge
+    needs nothing from it, and a TA's script that calls `api.batch` without an
+    `if __name__ == "__main__":` guard would start a batch inside every judge, which fails.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _forked_main(entry, argv, env, cwd, stderr_path):

@@ -232,6 +232,22 @@ def test_forked_judges_get_the_environment_of_their_batch_not_of_the_server(tmp_
         assert result["output"] == f"{greeting} from alice\n"
 
 
+def test_a_script_without_a_main_guard_can_run_a_batch(tmp_path):
+    """A TA's script calling the api at top level: forked judges must not run it again."""
+    make_class(tmp_path / "class", ["alice", "bob"])
+    script = tmp_path / "grade_my_class.py"
+    script.write_text(
+        "from grader import batch\nfrom tests import fake_judge\n"
+        f"summary = batch.run_batch({str(tmp_path / 'class')!r}, {str(tmp_path / 'out')!r}, "
+        "judge_command=fake_judge.main, progress=False, report=lambda text: None)\n"
+        "print('errors:', summary['errors'])\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines() == ["errors: []"], "each judge ran the script's batch again"
+    assert sorted(results_of(tmp_path / "out")) == ["alice", "bob"]
+
+
 def test_judges_are_forked_only_where_the_server_is_private_to_this_user(monkeypatch):
     from grader import judge_process
 
