@@ -33,7 +33,7 @@ from pathlib import Path
 from . import __version__
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE
 from .feedback import points
-from .files import fsync_dir, write_atomic
+from .files import fsync_dir, read_tail, write_atomic
 
 JUDGE_TIMEOUT_S = 15 * 60
 CSV_NAME = "grades.csv"
@@ -315,7 +315,7 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
             judges.running.discard(process)
         judges.free_slots.put(slot)
     seconds = time.monotonic() - started
-    tail = _tail(stderr_path)
+    tail, _ = read_tail(stderr_path, STDERR_TAIL)
     stderr_path.unlink(missing_ok=True)
     if judges.cancelled.is_set():
         return name, None, seconds
@@ -334,15 +334,6 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
                           detail=f"judge command: {' '.join([*command, *argv])}\nexit: {code}\n{tail}")
     publish(result, out_dir, visibility=visibility)
     return name, result, seconds
-
-
-def _tail(path, limit=STDERR_TAIL) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, os.path.getsize(path) - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def _signal_name(number):
@@ -458,5 +449,3 @@ def _isolation(isolation):
     from .sandbox import describe
 
     return describe()
-
-

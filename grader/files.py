@@ -1,4 +1,5 @@
-"""Crash-safe file writes: a reader sees the old file or the new one, never half of one.
+"""Crash-safe file writes (a reader sees the old file or the new one, never half of one), and
+reading the end of a log.
 
 Every file the grader writes (result.json, feedback.md, results.json, grades.csv, the release
 bundle's files) goes through `write_atomic`: the text goes to a temporary file in the same
@@ -47,3 +48,17 @@ def fsync_dir(path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_tail(path, limit: int) -> tuple[str, bool]:
+    """The last `limit` bytes of `path` as text, and whether anything before them was cut.
+
+    A missing or unreadable file reads as empty: a log is evidence, never a reason to fail.
+    """
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace"), size > limit
+    except OSError:
+        return "", False

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import sandbox
 from .failures import StudentTimeout, WorkerCrashed
+from .files import read_tail
 from .sandboxed import framing
 
 STARTUP_TIMEOUT = 60.0
@@ -106,15 +107,8 @@ class WorkerTransport:
 
     def output_tail(self, limit=LOG_TAIL_BYTES) -> str:
         """The end of what the student's code printed, for feedback."""
-        try:
-            with open(self.log_path, "rb") as log:
-                log.seek(0, os.SEEK_END)
-                size = log.tell()
-                log.seek(max(0, size - limit))
-                text = log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return ("[... earlier output cut ...]\n" if size > limit else "") + text
+        text, cut = read_tail(self.log_path, limit)
+        return ("[... earlier output cut ...]\n" if cut else "") + text
 
     def close(self):
         if self._worker is not None:
