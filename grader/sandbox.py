@@ -1,15 +1,27 @@
 """Starting and stopping the worker process that holds student code.
 
-Layers, strongest first: bubblewrap (its own mount, pid and network namespaces, read-only
-system, only the submission copy and the worker kit visible), a pids cgroup when we may make
-one, a separate user without capabilities when CNN_GRADER_WORKER_USER names one (the Docker
-image, where the judge may only switch to that user), and rlimits on
-CPU, memory, processes and file size everywhere. Without bubblewrap it is a plain subprocess
-with rlimits, and `describe()` says so.
+What is enforced, and where:
+- bubblewrap: its own mount, pid, network, IPC and user namespaces; a read-only system; only the
+  submission copy and the worker kit visible; read-only `/proc/sys` and `/dev`; sized tmpfs
+  `/tmp` and `/dev/shm`; a seccomp filter (`grader.seccomp`) that refuses the system calls a
+  submission never needs.
+- Never root on the host: a root judge drops to a worker uid of the batch slot's own (fixed
+  numeric ids, `worker_uid`), with no supplementary groups and no_new_privs, before bubblewrap
+  starts. The worker's folder is readable by that uid alone. Paths the worker uid can't reach
+  (a Python under /root) are bind-mounted for it in a mount namespace of the worker's own.
+- cgroups where the judge may make them (`grader.cgroups`): a CPU quota, a memory limit that
+  counts tmpfs pages, a task limit, and the worker's CPU time, on which calls are charged.
+- Everywhere: rlimits on CPU, memory, processes and file size, and `oom_score_adj` 1000, so the
+  OOM killer takes a worker before any judge.
+
+In the Docker image (CNN_GRADER_WORKER_USER) the judge is not root and may only switch to the
+student users: no bubblewrap there. Without bubblewrap it is a plain subprocess with rlimits,
+and `describe()` says so, as it says what else is missing.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import importlib.util
 import os
@@ -18,24 +30,35 @@ import resource
 import shutil
 import signal
 import site
+import stat
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cgroups, seccomp
 from .sandboxed.layout import MODULES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIB = 1024 * 1024
+# Worker uids of a root judge: far above what useradd (1000-59999), Debian (60000-65535) and
+# /etc/subuid (100000 + 65536 per user) hand out, so they own nothing on the host. `grade` runs
+# use the base; batch slot N uses base + 1 + N.
+WORKER_UID_BASE = 2_000_000_000
+WORKER_UID_ENV = "CNN_GRADER_WORKER_UID_BASE"
+_CLONE_NEWNS, _MS_REC, _MS_PRIVATE, _MS_BIND, _PR_SET_NO_NEW_PRIVS = 0x20000, 0x4000, 0x40000, 0x1000, 38
 
 
 @dataclass(frozen=True)
 class Limits:
-    cpu_seconds: int = 120
-    memory_bytes: int = 4096 * MIB
-    processes: int = 64
-    file_bytes: int = 8 * MIB
+    cpu_seconds: int = 120  # RLIMIT_CPU of each process
+    memory_bytes: int = 4096 * MIB  # RLIMIT_AS of each process, and the cgroup's memory limit
+    processes: int = 64  # RLIMIT_NPROC, and the cgroup's task limit
+    file_bytes: int = 8 * MIB  # RLIMIT_FSIZE
+    cpu_cores: float = 1.0  # the cgroup's CPU quota
+    tmp_bytes: int = 256 * MIB  # the sandbox's /tmp
+    shm_bytes: int = 64 * MIB  # the sandbox's /dev/shm
+    dev_bytes: int = 64 * 1024  # the sandbox's /dev (device nodes and links only; read-only)
 
 
 def bwrap_path() -> str | None:
@@ -43,15 +66,16 @@ def bwrap_path() -> str | None:
     if os.environ.get("CNN_GRADER_NO_BWRAP") or os.environ.get("CNN_GRADER_WORKER_USER"):
         return None
     path = shutil.which("bwrap") if sys.platform.startswith("linux") else None
-    return path if path and _bwrap_works(path) else None
+    return path if path and _bwrap_works(path, worker_uid()) else None
 
 
 @functools.lru_cache(maxsize=None)
-def _bwrap_works(path: str) -> bool:
+def _bwrap_works(path: str, uid: int | None) -> bool:
+    """Whether bubblewrap makes its namespaces here, as the worker uid it will run as."""
     try:
         probe = subprocess.run([path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                               capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+                               capture_output=True, timeout=30, preexec_fn=_dropper(uid) if uid else None)
+    except (OSError, subprocess.TimeoutExpired, subprocess.SubprocessError):
         return False
     return probe.returncode == 0
 
@@ -69,17 +93,48 @@ def worker_user() -> str | None:
     return user
 
 
+def worker_uid() -> int | None:
+    """The uid (and gid) a root judge's worker runs as; None when the judge is not root."""
+    if os.geteuid() != 0 or os.environ.get("CNN_GRADER_WORKER_USER"):
+        return None
+    base = int(os.environ.get(WORKER_UID_ENV) or WORKER_UID_BASE)
+    slot = os.environ.get("CNN_GRADER_SLOT", "")
+    return base + 1 + int(slot) if slot.isdigit() else base
+
+
 def describe() -> str:
+    """How student code is isolated here, naming every layer that is missing."""
     user = worker_user()
     if user:
-        return f"separate user '{user}' with rlimits"
-    if bwrap_path():
-        return "bubblewrap sandbox with rlimits"
-    return "plain subprocess with rlimits (WARNING: bubblewrap not found, weaker isolation)"
+        parts = [f"separate user '{user}' with rlimits"]
+    elif bwrap_path():
+        uid = worker_uid()
+        parts = ["bubblewrap sandbox with rlimits"
+                 + (f", worker uid {uid}" if uid else f", as the judge's own uid {os.geteuid()}")]
+        reason = _seccomp_reason()
+        parts.append("seccomp filter" if reason is None else f"WARNING: no seccomp filter ({reason})")
+    else:
+        parts = ["plain subprocess with rlimits (WARNING: bubblewrap not found, weaker isolation)"]
+    reason = cgroups.unavailable_reason()
+    parts.append("cgroup limits on CPU, memory and tasks" if reason is None else
+                 f"WARNING: no cgroup limits ({reason}): CPU time is read from /proc and a neighbour's load "
+                 "is not capped")
+    return "; ".join(parts)
+
+
+def _seccomp_reason() -> str | None:
+    if os.environ.get("CNN_GRADER_NO_SECCOMP"):  # for benchmarks, and kernels without seccomp
+        return "turned off by CNN_GRADER_NO_SECCOMP"
+    return None if seccomp.available() else "libseccomp missing"
 
 
 def private_root(root: Path):
     """Only the judge and this worker's user may enter the worker's folder, not other workers."""
+    uid = worker_uid()
+    if uid is not None:
+        os.chown(root, uid, uid)  # the judge is root: it still reads and writes everything
+        root.chmod(0o700)
+        return
     user = worker_user()
     if user is None:
         root.chmod(0o755)  # bubblewrap binds it in; nothing else runs as another user
@@ -125,91 +180,114 @@ def _site_dirs() -> list[str]:
     return sorted(dirs)
 
 
-class PidsCgroup:
-    """A pids cgroup to cap forks and kill every process of a worker; only where we may."""
+@functools.lru_cache(maxsize=None)
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
 
-    ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
-    def __init__(self, max_pids: int):
-        self.path = None
-        if os.geteuid() != 0:
-            return
-        for root in self.ROOTS:
-            if (root / "pids.max").exists() or (root / "cgroup.procs").exists() and (
-                    root / "cgroup.controllers").exists() and "pids" in (root / "cgroup.controllers").read_text():
-                try:
-                    path = root / "cnn-grader" / uuid.uuid4().hex
-                    path.mkdir(parents=True)
-                    (path / "pids.max").write_text(str(max_pids))
-                    self.path = path
-                    return
-                except OSError:
-                    continue
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
-    def enter(self):
-        if self.path is not None:
-            (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
-    def kill_all(self):
-        if self.path is None:
-            return
+def _dropper(uid: int):
+    """A preexec step: become `uid` for good (no groups, no way back, no new privileges)."""
+    libc = _libc()
+
+    def drop():
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+    return drop
+
+
+def _reachable(path: str, uid: int) -> bool:
+    """Whether `uid`, with no groups, can enter every folder down to `path` and read it."""
+    current = Path(path)
+    for folder in (current, *current.parents):
         try:
-            for pid in (self.path / "cgroup.procs").read_text().split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
+            st = os.stat(folder)
         except OSError:
-            pass
-
-    def remove(self):
-        if self.path is not None:
-            try:
-                self.path.rmdir()
-                self.path = None
-            except OSError:
-                pass
+            return False
+        bits = (stat.S_IXUSR | (stat.S_IRUSR if folder == current else 0)) if st.st_uid == uid else \
+            (stat.S_IXOTH | (stat.S_IROTH if folder == current else 0))
+        if st.st_mode & bits != bits:
+            return False
+    return True
 
 
 class WorkerProcess:
-    """One running worker: its pipes, output log and kill switch."""
+    """One running worker: its pipes, output log, CPU clock and kill switch."""
 
     def __init__(self, submission_copy: Path, kit: Path, log_path: Path, limits: Limits):
         self.limits = limits
-        self.cgroup = PidsCgroup(limits.processes)
+        self.uid = worker_uid()
+        self.cgroup = cgroups.WorkerCgroup(cpu_cores=limits.cpu_cores, memory_bytes=limits.memory_bytes,
+                                           max_tasks=limits.processes)
         self._kit_and_submission = (kit, submission_copy)
-        self.wrapped = bwrap_path() is not None
+        self._staged: list[tuple[str, Path]] = []  # (path the worker uid can't reach, its mount point)
+        bwrap = bwrap_path()
+        self.wrapped = bwrap is not None
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
-        command = self._command(submission_copy, kit, req_r, resp_w)
+        extra_fds = []
+        if bwrap and _seccomp_reason() is None:
+            extra_fds.append(seccomp.write_filter_fd())
+        command = self._command(bwrap, submission_copy, kit, req_r, resp_w, extra_fds)
         self.log = open(log_path, "ab")
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-            pass_fds=(req_r, resp_w), start_new_session=True, env=self._env(),
-            preexec_fn=self._limit, cwd=submission_copy.parent)
-        os.close(req_r)
-        os.close(resp_w)
+        try:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                pass_fds=(req_r, resp_w, *extra_fds), start_new_session=True, env=self._env(),
+                preexec_fn=self._in_child, cwd=submission_copy.parent)
+        except BaseException:
+            self.cgroup.remove()
+            self.log.close()
+            raise
+        finally:
+            for fd in (req_r, resp_w, *extra_fds):
+                os.close(fd)
         self.fd_to_worker, self.fd_from_worker = self._req_w, self._resp_r
 
     def _env(self):
         return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
-    def _limit(self):
+    def _in_child(self):
+        """In the worker's process before exec: cgroups, OOM rank, mounts, rlimits, then the uid."""
         self.cgroup.enter()
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+        if self._staged:  # mounts of our own, which the host never sees
+            libc = _libc()
+            _check(libc.unshare(_CLONE_NEWNS), "unshare")
+            _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+            for source, target in self._staged:
+                _check(libc.mount(source.encode(), bytes(target), None, _MS_BIND | _MS_REC, None),
+                       f"mount --bind {source}")
         lim = self.limits
         for which, value in ((resource.RLIMIT_CPU, lim.cpu_seconds), (resource.RLIMIT_AS, lim.memory_bytes),
                              (resource.RLIMIT_NPROC, lim.processes), (resource.RLIMIT_FSIZE, lim.file_bytes),
                              (resource.RLIMIT_CORE, 0)):
             resource.setrlimit(which, (value, value))
+        if self.uid is not None:
+            _dropper(self.uid)()
 
-    def _command(self, submission_copy, kit, fd_in, fd_out):
+    def cpu_seconds(self) -> float:
+        """CPU time the worker and all its processes have used so far."""
+        if self.cgroup.active:
+            return self.cgroup.cpu_seconds()
+        return _tree_cpu_seconds(self.process.pid)
+
+    def _command(self, bwrap, submission_copy, kit, fd_in, fd_out, extra_fds):
         python = os.path.realpath(sys.executable)
         sites = _site_dirs()
         user = worker_user()
-        bwrap = bwrap_path()
         if bwrap:
-            return [bwrap, *self._bwrap_args(python, sites), python, "-S", "-E", "-s", "-B",
+            return [bwrap, *self._bwrap_args(python, sites, extra_fds), python, "-S", "-E", "-s", "-B",
                     "/kit/boot.py", "/submission", str(fd_in), str(fd_out), os.pathsep.join(sites)]
         inner = [python, "-S", "-E", "-s", "-B", str(kit / "boot.py"), str(submission_copy),
                  str(fd_in), str(fd_out), os.pathsep.join(sites)]
@@ -218,10 +296,28 @@ class WorkerProcess:
                     "--inh-caps=-all", "--no-new-privs", "--", *inner]
         return inner
 
-    def _bwrap_args(self, python, sites):
-        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                "--ro-bind", "/usr", "/usr", "--dir", "/work", "--chdir", "/tmp"]
+    def _bind(self, path: str) -> list[str]:
+        """Bind `path` read-only at the same place; through a staged mount if the uid can't reach it."""
+        if self.uid is None or _reachable(path, self.uid):
+            return ["--ro-bind", path, path]
+        target = self._kit_and_submission[0].parent / "mounts" / str(len(self._staged))
+        target.mkdir(parents=True, exist_ok=True)  # a restarted worker reuses the mount point
+        self._staged.append((path, target))
+        return ["--ro-bind", str(target), path]
+
+    def _bwrap_args(self, python, sites, extra_fds):
+        lim = self.limits
+        args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+                "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
+                "--size", str(lim.dev_bytes), "--tmpfs", "/dev"]
+        for node in ("null", "zero", "full", "random", "urandom"):
+            args += ["--dev-bind", f"/dev/{node}", f"/dev/{node}"]
+        for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+            args += ["--symlink", target, f"/dev/{name}"]
+        args += ["--dir", "/dev/shm", "--remount-ro", "/dev", "--size", str(lim.shm_bytes), "--tmpfs", "/dev/shm",
+                 "--size", str(lim.tmp_bytes), "--tmpfs", "/tmp",
+                 "--ro-bind", "/usr", "/usr", "--dir", "/work", "--chdir", "/tmp"]
         for name in ("bin", "lib", "lib64", "sbin"):
             path = Path("/") / name
             if path.is_symlink():
@@ -233,16 +329,18 @@ class WorkerProcess:
         cpu = Path("/sys/devices/system/cpu")
         if cpu.is_dir():
             args += ["--ro-bind", str(cpu), str(cpu)]
-        prefix = Path(sys.base_prefix).resolve()
-        if not str(prefix).startswith("/usr"):
-            args += ["--ro-bind", str(prefix), str(prefix)]
+        prefix = str(Path(sys.base_prefix).resolve())
+        if not prefix.startswith("/usr"):
+            args += self._bind(prefix)
         for path in sites:
             if not path.startswith("/usr/"):
-                args += ["--ro-bind", path, path]
+                args += self._bind(path)
         kit, submission = self._kit_and_submission
         args += ["--ro-bind", str(kit), "/kit", "--ro-bind", str(submission), "/submission"]
         for key, value in self._env().items():
             args += ["--setenv", key, value]
+        for fd in extra_fds:
+            args += ["--seccomp", str(fd)]
         return args
 
     def kill(self):
@@ -263,3 +361,30 @@ class WorkerProcess:
                 pass
         self.log.close()
         self.cgroup.remove()
+
+
+def _tree_cpu_seconds(root_pid: int) -> float:
+    """CPU time of `root_pid` and its descendants, reaped children included, from /proc.
+
+    The fallback where no cgroup can be made; a process that left the tree (a double fork) is
+    not seen here, which the cgroup would catch.
+    """
+    parents, times = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    total = 0
+    for pid in times:
+        node = pid
+        while node in parents and node != root_pid:
+            node = parents[node]
+        if node == root_pid:
+            total += times[pid]
+    return total / os.sysconf("SC_CLK_TCK")

@@ -23,6 +23,10 @@ from .sandboxed import framing
 
 STARTUP_TIMEOUT = 60.0
 LOG_TAIL_BYTES = 4000
+# A call's limit is charged on the worker's own CPU time, so a neighbour's load never costs a
+# student points; code that sleeps or blocks is stopped by a wall clock this many times longer.
+WALL_BACKSTOP_FACTOR = 3.0
+CLOCK_POLL_S = 0.25  # how often a long call's CPU time is read
 
 
 class WorkerTransport:
@@ -40,6 +44,7 @@ class WorkerTransport:
         self._ready = False  # the running worker has said hello (finished importing torch)
         self._loaded: set = set()  # exercises whose module the running worker has imported
         self.description = sandbox.describe()
+        self.charged_s = 0.0  # time charged to the submission so far (CPU time of its calls)
 
     def start(self):
         """Start a worker now, so its imports overlap with the judge's own start-up."""
@@ -50,7 +55,7 @@ class WorkerTransport:
     def _wait_ready(self):
         """The worker's start-up (importing torch) is the grader's time, not the student's."""
         try:
-            hello, _ = framing.read_frame(_Reader(self._worker.fd_from_worker, time.monotonic() + STARTUP_TIMEOUT))
+            hello, _ = framing.read_frame(_Reader(self._worker.fd_from_worker, _WallClock(STARTUP_TIMEOUT)))
         except (TimeoutError, EOFError, OSError, framing.CodecError):
             self._discard()
             raise WorkerCrashed("the grader's sandbox failed to start; please tell your TA") from None
@@ -77,13 +82,15 @@ class WorkerTransport:
         if not self._ready:
             self._wait_ready()
         worker = self._worker
-        deadline = time.monotonic() + timeout
+        clock = _CallClock(worker, timeout)
         try:
-            _write_all(worker.fd_to_worker, frame, deadline)
-            return framing.read_frame(_Reader(worker.fd_from_worker, deadline))
-        except TimeoutError:
+            _write_all(worker.fd_to_worker, frame, clock)
+            return framing.read_frame(_Reader(worker.fd_from_worker, clock))
+        except TimeoutError as err:
             self._discard()
-            exc = StudentTimeout(f"timed out after {timeout:g} s {'while ' if importing else 'in '}{what}")
+            how = f"used more than {timeout:g} s of CPU time" if clock.cpu_exceeded else \
+                f"did not answer within {clock.wall_limit_s:g} s (is it sleeping or waiting for something?)"
+            exc = StudentTimeout(f"timed out: your code {how} {'while ' if importing else 'in '}{what}")
             exc.module_loaded = not importing
             raise exc from None
         except (EOFError, OSError, framing.CodecError) as err:
@@ -91,6 +98,8 @@ class WorkerTransport:
             exc = WorkerCrashed(_crash_message(status, what, err))
             exc.module_loaded = not importing
             raise exc from None
+        finally:
+            self.charged_s += clock.charged()
 
     def _discard(self, wait_s=0.0):
         """Kill the worker; returns how it ended by itself, if it did within `wait_s`."""
@@ -135,30 +144,71 @@ def _crash_message(status, what, err):
     return f"your code exited (exit code {status}) during {what}; use return values, not exit()"
 
 
-def _write_all(fd, data, deadline):
+class _WallClock:
+    """A plain deadline: for the worker's start-up, which is the grader's time."""
+
+    def __init__(self, limit_s):
+        self.wall_limit_s = limit_s
+        self._deadline = time.monotonic() + limit_s
+
+    def next_wait(self) -> float:
+        """How long to wait for the pipe now; raises TimeoutError once the limit is used up."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
+
+
+class _CallClock(_WallClock):
+    """One call's limit, charged on the worker's CPU time, with a wall-clock backstop."""
+
+    def __init__(self, worker, limit_s):
+        super().__init__(WALL_BACKSTOP_FACTOR * limit_s)
+        self._worker, self.limit_s = worker, limit_s
+        self._cpu_start = worker.cpu_seconds()
+        self._last = 0.0
+        self.cpu_exceeded = False
+
+    def charged(self) -> float:
+        """CPU time used since the call began; the last reading once the worker is gone."""
+        try:
+            self._last = max(self._last, self._worker.cpu_seconds() - self._cpu_start)
+        except (OSError, ValueError):
+            pass
+        return self._last
+
+    def next_wait(self) -> float:
+        wall_left = super().next_wait()
+        if self.charged() >= self.limit_s:
+            self.cpu_exceeded = True
+            raise TimeoutError
+        return min(wall_left, CLOCK_POLL_S)
+
+
+def _write_all(fd, data, clock):
     view = memoryview(data)
     while view:
-        _wait(fd, deadline, write=True)
+        _wait(fd, clock, write=True)
         view = view[os.write(fd, view):]
 
 
-def _wait(fd, deadline, write=False):
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError
-    ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
-    if not (ready[1] if write else ready[0]):
-        raise TimeoutError
+def _wait(fd, clock, write=False):
+    """Wait until `fd` is ready, polling `clock` (which raises TimeoutError when it runs out)."""
+    while True:
+        left = clock.next_wait()
+        ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
+        if ready[1] if write else ready[0]:
+            return
 
 
 class _Reader:
-    def __init__(self, fd, deadline):
-        self.fd, self.deadline = fd, deadline
+    def __init__(self, fd, clock):
+        self.fd, self.clock = fd, clock
 
     def __call__(self, n):
         chunks, left = [], n
         while left:
-            _wait(self.fd, self.deadline)
+            _wait(self.fd, self.clock)
             chunk = os.read(self.fd, min(left, 1 << 20))
             if not chunk:
                 raise EOFError
