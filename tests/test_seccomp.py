@@ -48,7 +48,8 @@ def _why_skip() -> str | None:
     return f"bwrap can't run here as an unprivileged user: {probe.stderr.strip()}" if probe.returncode else None
 
 
-pytestmark = pytest.mark.skipif(bool(_why_skip()), reason=_why_skip() or "")
+WHY_SKIP = _why_skip()
+needs_bwrap = pytest.mark.skipif(bool(WHY_SKIP), reason=WHY_SKIP or "")
 
 # Each call in a forked child whose exit code is the errno (0: it worked), so that one call's
 # side effects (being traced, a new namespace) can't touch the next.
@@ -91,6 +92,7 @@ def probe(filtered: bool) -> dict:
 CONTROLS = {"ptrace": 0, "unshare": 0, "mount": errno.ENOENT, "clone3": errno.EINVAL, "clone_newuser": 0}
 
 
+@needs_bwrap
 @pytest.mark.parametrize("call", ["ptrace", "bpf", "unshare", "mount", "clone3", "clone_newuser"])
 def test_refused(call):
     assert probe(True)[call] == (errno.ENOSYS if call == "clone3" else errno.EPERM)
@@ -98,6 +100,7 @@ def test_refused(call):
         assert probe(False)[call] == CONTROLS[call]
 
 
+@needs_bwrap
 def test_threads_fork_and_subprocess_work():
     code = """
 import os, subprocess, threading
@@ -113,6 +116,7 @@ print(box, subprocess.run(["true"]).returncode)
     assert (result.returncode, result.stdout) == (0, "[1] 0\n"), result.stderr
 
 
+@needs_bwrap
 def test_torch_threads_work():
     code = """
 import torch
@@ -143,6 +147,7 @@ print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
 """
 
 
+@needs_bwrap
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64's other ABIs")
 @pytest.mark.parametrize("abi", ["int80", "x32"])
 def test_other_abis_killed(abi):
@@ -151,9 +156,21 @@ def test_other_abis_killed(abi):
     assert control.stdout != f"{int(signal.SIGSYS)}\n", control.stderr
 
 
+@pytest.mark.skipif(not seccomp.available(), reason="libseccomp (or pyseccomp) can't be loaded")
 def test_fd_holds_the_program():
     fd = seccomp.write_filter_fd()
     try:
         assert os.read(fd, 1 << 20) == seccomp.filter_bytes()
     finally:
         os.close(fd)
+
+
+def test_without_libseccomp(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)  # as if it couldn't be imported
+    seccomp.filter_bytes.cache_clear()
+    try:
+        assert not seccomp.available()
+        with pytest.raises(seccomp.SeccompUnavailable, match="libseccomp can't be loaded"):
+            seccomp.filter_bytes()
+    finally:
+        seccomp.filter_bytes.cache_clear()
