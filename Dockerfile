@@ -2,7 +2,7 @@
 #
 #   docker build -t cnn-grader .                                  # python:3.11-slim from a registry
 #   docker/make-wheelhouse.sh && docker/make-base-image.sh &&     # offline: no registry, no index
-#     docker build --build-arg BASE_IMAGE=cnn-grader-base:bookworm-v1 -t cnn-grader .
+#     docker build --build-arg BASE_IMAGE=cnn-grader-base:bookworm-v2 -t cnn-grader .
 #
 # Works with the classic builder and with BuildKit (no `# syntax` line: BuildKit would pull it).
 # The base needs `python3` with the venv module (python:3.11-slim: /usr/local/bin/python3;
@@ -96,6 +96,7 @@ COPY docker/entrypoint.sh /usr/local/bin/cnn-grader-entrypoint
 RUN set -eu; \
     /opt/venv/bin/pip install --no-deps --no-index --no-build-isolation -e /opt/cnn-grader; \
     rm -rf /opt/cnn-grader/build; \
+    /opt/venv/bin/python -c 'from grader import seccomp; seccomp.filter_bytes()'; \
     find /opt/cnn-grader -name __pycache__ -prune -exec rm -rf {} +; \
     chown -R root:judge /opt/cnn-grader; \
     find /opt/cnn-grader -type d -exec chmod 0750 {} +; \

@@ -5,7 +5,7 @@
 #
 #   sudo docker/make-base-image.sh [--force] [TAG]
 #
-# TAG defaults to $CNN_GRADER_BASE_IMAGE or cnn-grader-base:bookworm-v1.
+# TAG defaults to $CNN_GRADER_BASE_IMAGE or cnn-grader-base:bookworm-v2.
 # Idempotent: when TAG already exists in the engine it does nothing (unless
 # --force), so CI pays the ~1 min debootstrap once per Docker data root.
 # Then: docker build --build-arg BASE_IMAGE=TAG ...
@@ -15,12 +15,13 @@ set -euo pipefail
 force=0
 if [[ "${1:-}" == "--force" ]]; then force=1; shift; fi
 # Bump the -vN suffix whenever the package list below changes.
-TAG="${1:-${CNN_GRADER_BASE_IMAGE:-cnn-grader-base:bookworm-v1}}"
+TAG="${1:-${CNN_GRADER_BASE_IMAGE:-cnn-grader-base:bookworm-v2}}"
 SUITE="${DEBIAN_SUITE:-bookworm}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # util-linux (setpriv, the privilege drop the image's entrypoint uses) is
-# Essential, so minbase already has it.
-PACKAGES="python3,python3-venv"
+# Essential, so minbase already has it. libseccomp2 (for pyseccomp, the workers' seccomp
+# filter) comes with apt anyway; named so that it stays.
+PACKAGES="python3,python3-venv,libseccomp2"
 
 if (( ! force )) && docker image inspect "$TAG" >/dev/null 2>&1; then
     echo "make-base-image: $TAG already present"

@@ -30,7 +30,8 @@ mapfile -t reqs < <(python3 - "$here/pyproject.toml" <<'PY'
 import sys, tomllib
 data = tomllib.load(open(sys.argv[1], "rb"))
 for r in data["project"]["dependencies"] + data["build-system"]["requires"]:
-    print(r)
+    name, _, marker = r.partition(";")  # the image is Linux, whatever the host is
+    print(name.strip() if marker.strip() == 'sys_platform == "linux"' else r)
 print("wheel")
 PY
 )

@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parent.parent
 CLASS_DIR = REPO / "examples" / "class"
-BASE_IMAGE = os.environ.get("CNN_GRADER_BASE_IMAGE", "cnn-grader-base:bookworm-v1")
+BASE_IMAGE = os.environ.get("CNN_GRADER_BASE_IMAGE", "cnn-grader-base:bookworm-v2")
 IMAGE = os.environ.get("CNN_GRADER_TEST_IMAGE", "cnn-grader:test")
 JOBS = "2"
 # The image's per-slot worker users (Dockerfile: WORKER_SLOTS, WORKER_UID_BASE) and `student`.
