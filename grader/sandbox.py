@@ -336,7 +336,8 @@ class WorkerProcess:
             if not path.startswith("/usr/"):
                 args += self._bind(path)
         kit, submission = self._kit_and_submission
-        args += ["--ro-bind", str(kit), "/kit", "--ro-bind", str(submission), "/submission"]
+        args += ["--ro-bind", str(kit), "/kit", "--ro-bind", str(submission), "/submission",
+                 "--remount-ro", "/"]  # bubblewrap's own root is an unsized tmpfs: nothing may fill it
         for key, value in self._env().items():
             args += ["--setenv", key, value]
         for fd in extra_fds:

@@ -171,7 +171,7 @@ for _ in range(30):
 TMPFS_FILL = """
 import os
 _written = 0
-for folder in ('/tmp', '/dev/shm', '/dev'):
+for folder in ('/tmp', '/dev/shm', '/dev', '/', '/work'):
     for i in range(100000):
         try:
             with open(os.path.join(folder, f'fill{i}'), 'wb') as handle:

@@ -27,7 +27,7 @@ def bwrap_python(code: str, *args: str, filtered: bool = True) -> subprocess.Com
     """Run `python -c code args` in bubblewrap (the whole system read-only), with the filter."""
     fds = (seccomp.write_filter_fd(),) if filtered else ()
     command = [BWRAP, "--unshare-all", *AS_NOBODY, "--cap-drop", "ALL", "--die-with-parent",
-               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                *(a for fd in fds for a in ("--seccomp", str(fd))), sys.executable, "-c", code, *args]
     try:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
