@@ -483,10 +483,9 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
                     results[name] = result
                     write_csv(out, results)
                     bar.update(1)
-                    remarks = "".join(f"  ({text})" for text in (result.get("error", "")[:80], result.get("note"))
-                                      if text)
+                    remarks = (result.get("error", "")[:80], result.get("note", ""))
                     bar.write(f"{name}: {points(result['score'])} / {points(result['max_score'])} "
-                              f"in {seconds:.1f} s{remarks}", file=sys.stderr)
+                              f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
             except BaseException:
                 for future in futures:
                     future.cancel()
