@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import inert
 from .archive import unpacked
 from .sandboxed.layout import EXERCISES
 
 
 def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> dict:
-    """Grade one submission (a folder or a .zip); returns the result.json document."""
+    """Grade one submission (a folder or a .zip); returns the result.json document.
+
+    The document is inert (`inert.document`): the student's printed output, exception messages
+    and name reach terminals and viewers from here, through every writer, so they are escaped
+    once, where the result is made (`batch.error_result` does the same for results it makes).
+    """
     path = Path(submission)
     with unpacked(path) as root:
         worker = None
@@ -26,8 +32,8 @@ def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) ->
             if worker is not None:
                 worker.close()
             raise
-        return runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
-                                      isolation=isolation, exercises=exercises, transport=worker)
+        return inert.document(runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
+                                                     isolation=isolation, exercises=exercises, transport=worker))
 
 
 def write_json(document, path):
@@ -38,7 +44,7 @@ def write_json(document, path):
 
 
 def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False) -> dict:
+          visibility="after_published", handle_signals=False, note="") -> dict:
     """Grade one submission into `out_dir` (result.json, feedback.md, results.json), atomically.
 
     The building block of `batch`, run there in a subprocess of its own; a submission the
@@ -47,7 +53,8 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
     from . import batch as _batch
 
     return _batch.judge(submission, name=name, out_dir=out_dir, isolation=isolation,
-                        exercises=tuple(exercises), visibility=visibility, handle_signals=handle_signals)
+                        exercises=tuple(exercises), visibility=visibility, handle_signals=handle_signals,
+                        note=note)
 
 
 def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,

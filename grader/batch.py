@@ -2,7 +2,8 @@
 
     cnn-grader batch DIR --out OUT [--jobs N] [--resume]
 
-Every subfolder and every .zip of DIR is one submission, named after it. Each is graded by a
+Every subfolder and every .zip of DIR is one submission, named after it (a name that cannot
+be used as it is gets a safe one and a note: see `discover`). Each is graded by a
 separate judge process (`cnn-grader judge SUBMISSION --name NAME --out-dir OUT/NAME`, forked
 from a preloaded server: see judge_process), so that a judge that dies or hangs costs one
 submission an error result and nothing else.
@@ -29,14 +30,18 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import NamedTuple
 
-from . import __version__
+from . import __version__, inert
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE
 from .feedback import points
 from .files import fsync_dir, read_tail, write_atomic
 
 JUDGE_TIMEOUT_S = 15 * 60
 CSV_NAME = "grades.csv"
+# Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
+RESERVED_NAMES = frozenset({CSV_NAME, "report.html", "report", "class", "similarity", "regrade"})
+MAX_NAME_BYTES = 200  # OUT/NAME's temporary sibling, ".NAME.tmp-XXXXXXXX", must fit in 255 bytes
 RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
 STDERR_TAIL = 4000
 TA = "this is not your fault: please tell your TA"
@@ -47,8 +52,11 @@ TA = "this is not your fault: please tell your TA"
 
 
 def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=0.0,
-                 isolation="not run") -> dict:
-    """A result.json for a submission that could not be graded: 0 points, one error test each."""
+                 isolation="not run", note="") -> dict:
+    """A result.json for a submission that could not be graded: 0 points, one error test each.
+
+    Inert (`inert.document`), like `api.grade`'s: the message may quote the student's files.
+    """
     per = {ex: {"score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
                 "tests": [{"name": "grading", "score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
                            "status": "error", "message": message}]}
@@ -64,9 +72,11 @@ def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=
         "output": "",
         "error": message,
     }
+    if note:
+        result["note"] = note
     if detail:
         result["grader_error"] = detail  # for the instructor; the student-facing views skip it
-    return result
+    return inert.document(result)
 
 
 def publish(result: dict, out_dir, *, visibility="after_published") -> Path:
@@ -108,13 +118,17 @@ def _json(document) -> str:
 
 
 def load_result(out_dir) -> dict | None:
-    """OUT/NAME/result.json if it is there and valid, else None."""
+    """OUT/NAME/result.json if it is there and valid, else None.
+
+    Made inert again: the batch prints it and puts it in grades.csv, and the file may come from
+    another process or an older version of the grader (--resume).
+    """
     try:
         document = json.loads((Path(out_dir) / RESULT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if isinstance(document, dict) and isinstance(document.get("exercises"), dict) and "score" in document:
-        return document
+        return inert.document(document)
     return None
 
 
@@ -123,8 +137,10 @@ def load_result(out_dir) -> dict | None:
 
 
 def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False) -> dict:
+          visibility="after_published", handle_signals=False, note="") -> dict:
     """Grade one submission and publish its folder; used by `python -m grader judge`.
+
+    `note` (why the batch renamed the submission) goes into result.json and feedback.md.
 
     With `handle_signals` (the judge process of a batch), SIGTERM or the batch's death stops
     grading cleanly and publishes nothing.
@@ -138,6 +154,8 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
         result = api.grade(submission, name=name, isolation=isolation, exercises=exercises)
     except SubmissionRejected as exc:
         result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
+    if note:
+        result["note"] = inert.escape(note)
     if stopped.is_set():
         raise KeyboardInterrupt("the judge was stopped")
     publish(result, out_dir, visibility=visibility)
@@ -176,12 +194,26 @@ def _stop_on_signals() -> threading.Event:
 # the batch
 
 
-def discover(directory) -> list[tuple[str, Path]]:
-    """(name, path) of each submission in `directory`: subfolders and .zip files, sorted."""
+class Discovered(NamedTuple):
+    name: str  # its results folder OUT/NAME and its row in grades.csv
+    path: Path
+    note: str  # why `name` is not the name it was handed in under ("" when it is)
+
+
+def discover(directory) -> list[Discovered]:
+    """Each submission in `directory`, sorted by name: subfolders and .zip files (hidden entries
+    and symlinks are skipped).
+
+    A hostile or unlucky name must not stop the class being graded, so a name that cannot be
+    used as it is (`_unusable`) is still graded, as NAME~2 (or ~3, ...) with its characters
+    cleaned: the first such name that no other submission has, so an honest name never moves
+    for another's, and the outcome never depends on the order the folder is listed in.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no such folder: {directory}")
-    found: dict[str, Path] = {}
+    taken: dict[str, str] = {}  # casefolded name -> the entry that has it
+    found, renamed = [], []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
@@ -191,24 +223,57 @@ def discover(directory) -> list[tuple[str, Path]]:
             name = entry.name[:-4]
         else:
             continue
-        if not name or name == CSV_NAME:
-            raise ValueError(f"{entry.name}: this name cannot be used for a submission's results folder")
-        if name in found:
-            raise ValueError(f"two submissions are named {name!r} ({found[name].name} and {entry.name}); "
-                             "rename one of them")
-        found[name] = Path(entry.path)
-    return sorted(found.items())
+        reason = _unusable(name)
+        if not reason and name.casefold() in taken:
+            reason = f"another submission ({taken[name.casefold()]}) has the same name"
+        if reason:
+            renamed.append((name, Path(entry.path), reason))
+        else:
+            taken[name.casefold()] = entry.name
+            found.append(Discovered(name, Path(entry.path), ""))
+    for name, path, reason in renamed:
+        base = _clean(name).lstrip(".").encode()[:MAX_NAME_BYTES - 8].decode(errors="ignore") or "submission"
+        number = 2
+        while f"{base}~{number}".casefold() in taken:
+            number += 1
+        safe = f"{base}~{number}"
+        taken[safe.casefold()] = path.name
+        found.append(Discovered(safe, path, f"graded as {safe}: '{inert.escape(path.name)}' was renamed, "
+                                            f"because {reason}"))
+    return sorted(found)
+
+
+def _clean(name: str) -> str:
+    """`name` with "_" for each character no file name or console line should hold."""
+    return "".join("_" if c in "\n\t" or not inert.is_clean(c) else c for c in name)
+
+
+def _unusable(name: str) -> str:
+    """Why `name` cannot name a results folder and a gradebook row ("" if it can)."""
+    if not name or name.startswith("."):
+        return "a results folder cannot be empty or hidden"
+    if name.casefold() in RESERVED_NAMES:
+        return f"'{name}' is reserved for the batch's own outputs"
+    if _clean(name) != name:
+        return "its name has control, invisible or non-UTF-8 characters"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        return f"its name is longer than {MAX_NAME_BYTES} bytes"
+    return ""
 
 
 def write_csv(out: Path, results: dict[str, dict]) -> Path:
-    """OUT/grades.csv: submission, ex1..ex7, total; one row per result, sorted by name."""
+    """OUT/grades.csv: submission, ex1..ex7, total, note; one row per result, sorted by name.
+
+    Every cell goes through `inert.cell`, so a spreadsheet shows it and never runs it.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *EXERCISES, "total"])
+    rows = [["submission", *EXERCISES, "total", "note"]]
     for name in sorted(results):
         per = results[name].get("exercises") or {}
-        writer.writerow([name, *(points(per[ex]["score"]) if ex in per else "" for ex in EXERCISES),
-                         points(results[name].get("score", 0))])
+        rows.append([name, *(points(per[ex]["score"]) if ex in per else "" for ex in EXERCISES),
+                     points(results[name].get("score", 0)), results[name].get("note", "")])
+    writer.writerows([inert.cell(value) for value in row] for row in rows)
     return write_atomic(out / CSV_NAME, buffer.getvalue())
 
 
@@ -279,15 +344,18 @@ def default_judge_command():
     return cnn_grader_judge if forkserver_is_private() else [sys.executable, "-m", "grader", "judge"]
 
 
-def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir):
+def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir,
+               note=""):
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
     from .judge_process import start_judge
 
     started = time.monotonic()
     out_dir = out / name
-    # Absolute paths: the judge runs in an empty working directory of its own.
-    argv = [str(Path(path).resolve()), "--name", name, "--out-dir", str(out_dir.resolve()),
-            "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility]
+    # Absolute paths: the judge runs in an empty working directory of its own. "--name=NAME":
+    # a name such as "-cmd" is not an option.
+    argv = [str(Path(path).resolve()), f"--name={name}", "--out-dir", str(out_dir.resolve()),
+            "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility,
+            *([f"--note={note}"] if note else [])]
     judge_command = judge_command or default_judge_command()
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
@@ -330,7 +398,7 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
     else:
         message = f"the grader failed on this submission (exit code {code}); {TA}"
     command = [f"{judge_command.__module__}.{judge_command.__qualname__}"] if callable(judge_command) else judge_command
-    result = error_result(name, message, exercises=exercises, duration_s=seconds,
+    result = error_result(name, message, exercises=exercises, duration_s=seconds, note=note,
                           detail=f"judge command: {' '.join([*command, *argv])}\nexit: {code}\n{tail}")
     publish(result, out_dir, visibility=visibility)
     return name, result, seconds
@@ -384,12 +452,12 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
 
     results: dict[str, dict] = {}
     todo = []
-    for name, path in submissions:
+    for name, path, note in submissions:
         done = load_result(out / name) if resume else None
         if done is not None and set(done["exercises"]) == set(exercises):  # same exercises graded
             results[name] = done
         else:
-            todo.append((name, path))
+            todo.append((name, path, note))
     skipped = len(results)
     write_csv(out, results)
 
@@ -405,7 +473,8 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:
             futures = [pool.submit(_run_judge, name, path, out, judges=judges, isolation=isolation,
                                    exercises=exercises, timeout=timeout, judge_command=judge_command,
-                                   visibility=visibility, workdir=workdir) for name, path in todo]
+                                   visibility=visibility, workdir=workdir, note=note)
+                       for name, path, note in todo]
             try:
                 for future in as_completed(futures):
                     name, result, seconds = future.result()
@@ -414,9 +483,9 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
                     results[name] = result
                     write_csv(out, results)
                     bar.update(1)
-                    note = f"  ({result['error'][:80]})" if result.get("error") else ""
+                    remarks = (result.get("error", "")[:80], result.get("note", ""))
                     bar.write(f"{name}: {points(result['score'])} / {points(result['max_score'])} "
-                              f"in {seconds:.1f} s{note}", file=sys.stderr)
+                              f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -428,7 +497,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         bar.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    ordered = [results[name] for name, _ in submissions if name in results]
+    ordered = [results[name] for name, *_ in submissions if name in results]
     csv_path = out / CSV_NAME
     text = "\n".join([
         score_table(ordered), "", "per exercise:", summary_stats(ordered), "",

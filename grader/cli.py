@@ -56,7 +56,7 @@ def _batch(args):
 def _judge(args):
     result = api.judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
                        exercises=args.exercises or _all_exercises(), visibility=args.visibility,
-                       handle_signals=True)
+                       handle_signals=True, note=args.note)
     print(f"{result['submission']}: {result['score']:g} / {result['max_score']:g} -> {args.out_dir}")
     return 0
 
@@ -141,6 +141,7 @@ def build_parser():
     judge.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox")
     judge.add_argument("--exercises", type=_exercise_list, default=None, metavar="ex1,ex2,...")
     judge.add_argument("--visibility", choices=VISIBILITIES, default="after_published")
+    judge.add_argument("--note", default="", help="why the batch renamed this submission")
     judge.set_defaults(run=_judge)
 
     release = commands.add_parser("release", help="write the bundle students get (no solutions, no hidden tests)")

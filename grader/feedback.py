@@ -140,6 +140,8 @@ def feedback_markdown(result: dict) -> str:
     name = _escape_inline(result.get("submission", "your submission"))
     lines = [f"# Feedback for {name}", "",
              f"**Score: {points(score)} / {points(max_score)}**", "", _headline(score, max_score), ""]
+    if result.get("note"):
+        lines += [f"Note: {_escape_inline(result['note'])}", ""]
 
     exercises = result.get("exercises") or {}
     lines += ["| Exercise | Score |", "|---|---:|"]

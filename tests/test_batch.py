@@ -39,7 +39,7 @@ def cli_with_judge(kind="command") -> list[str]:
     return [sys.executable, "-c", (
         "import sys; sys.argv[0] = 'cnn-grader'; from grader import batch; "
         f"{JUDGE_KINDS[kind][1]}; from grader.cli import main; sys.exit(main(sys.argv[1:]))")]
-HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total"]
+HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total", "note"]
 
 
 def make_class(root: Path, names: list[str]) -> Path:
@@ -97,10 +97,12 @@ def test_discover_sorts_and_names_submissions(tmp_path):
     (tmp_path / "class" / "notes.txt").write_text("ignored")
     (tmp_path / "class" / ".hidden").mkdir()
     (tmp_path / "class" / "link").symlink_to(tmp_path / "class" / "alice")
-    assert [name for name, _ in batch.discover(tmp_path / "class")] == ["alice", "bob_zip", "carol"]
+    assert [name for name, *_ in batch.discover(tmp_path / "class")] == ["alice", "bob_zip", "carol"]
     (tmp_path / "class" / "alice.zip").write_bytes(b"")
-    with pytest.raises(ValueError, match="two submissions are named 'alice'"):
-        batch.discover(tmp_path / "class")
+    found = batch.discover(tmp_path / "class")
+    assert [(name, path.name) for name, path, _ in found] == [
+        ("alice", "alice"), ("alice~2", "alice.zip"), ("bob_zip", "bob_zip.zip"), ("carol", "carol")]
+    assert "another submission (alice) has the same name" in found[1].note
 
 
 def test_batch_writes_csv_and_a_complete_folder_per_submission(tmp_path):

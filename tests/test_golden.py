@@ -45,13 +45,13 @@ def _demo_files():
 def test_demo_class_is_complete_and_ships_no_secret():
     from grader.batch import discover
 
-    assert [name for name, _ in discover(CLASS_DIR)] == EXPECTED
+    assert [(name, note) for name, _, note in discover(CLASS_DIR)] == [(name, "") for name in EXPECTED]
     secrets = {_normalised(p.read_bytes()): p for root in (SOLUTIONS_DIR, HIDDEN_DIR)
                for p in root.rglob("*.py") if "__pycache__" not in p.parts}
     for label, data in _demo_files():
         assert _normalised(data) not in secrets, f"{label} is a copy of {secrets[_normalised(data)]}"
     rows = GOLDEN.read_text().splitlines()
-    assert rows[0] == "submission,ex1,ex2,ex3,ex4,ex5,ex6,ex7,total"
+    assert rows[0] == "submission,ex1,ex2,ex3,ex4,ex5,ex6,ex7,total,note"
     assert [row.split(",")[0] for row in rows[1:]] == EXPECTED
 
 

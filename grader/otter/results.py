@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from ..files import write_atomic
+from ..inert import escape
 from ..gradescope import EXTRA_KEY, to_gradescope
 
 __all__ = [
@@ -31,7 +32,8 @@ _TEXT_LIMIT = 20000
 
 
 def _text(x: Any, limit: int = _TEXT_LIMIT) -> str:
-    s = "" if x is None else str(x)
+    """`x` as inert text (no terminal control codes), cut to `limit` characters."""
+    s = "" if x is None else escape(x)
     return s if len(s) <= limit else s[:limit] + f"\n[... {len(s) - limit} more characters cut]"
 
 
