@@ -1,7 +1,9 @@
 """The judge's end of the worker: framed requests with deadlines, and a fresh worker after a crash.
 
 Everything read from the worker is untrusted bytes: frames are size-checked and decoded by
-the codec, never unpickled. This module loads no torch itself, so that a judge can start its
+the codec, never unpickled. Student code can write to the pipe too, so every reply must carry
+its request's id, and a forged or stray frame, or bytes waiting before a request, end the
+worker. This module loads no torch itself, so that a judge can start its
 worker first and import torch while the worker does the same. A worker that dies, hangs or talks nonsense is killed with its
 whole process group and replaced lazily by the next request.
 """
@@ -72,7 +74,10 @@ class WorkerTransport:
     def _exchange(self, op, exercise, name, args, kwargs, timeout, what, importing):
         from .sandboxed import codec  # loads torch: not needed to start the worker, only to talk to it
 
-        frame = codec.request_frame(op, exercise, name, args, kwargs)
+        request_id = codec.new_request_id()
+        frame = codec.request_frame(request_id, op, exercise, name, args, kwargs)
+        if self._worker is not None and self._ready and _has_input(self._worker.fd_from_worker):
+            self._discard()  # it spoke unasked since its last reply (a stray frame, or it died): a fresh one
         self.start()
         if not self._ready:
             self._wait_ready()
@@ -80,14 +85,14 @@ class WorkerTransport:
         deadline = time.monotonic() + timeout
         try:
             _write_all(worker.fd_to_worker, frame, deadline)
-            return framing.read_frame(_Reader(worker.fd_from_worker, deadline))
+            return codec.read_reply(_Reader(worker.fd_from_worker, deadline), request_id)
         except TimeoutError:
             self._discard()
             exc = StudentTimeout(f"timed out after {timeout:g} s {'while ' if importing else 'in '}{what}")
             exc.module_loaded = not importing
             raise exc from None
         except (EOFError, OSError, framing.CodecError) as err:
-            status = self._discard(wait_s=2.0)
+            status = self._discard(wait_s=0.0 if isinstance(err, framing.CodecError) else 2.0)
             exc = WorkerCrashed(_crash_message(status, what, err))
             exc.module_loaded = not importing
             raise exc from None
@@ -123,6 +128,8 @@ def _unwrap_status(status):
 
 
 def _crash_message(status, what, err):
+    if isinstance(err, framing.Desync):
+        return f"the grader received a reply it did not ask for during {what}; the worker was restarted"
     if isinstance(err, framing.CodecError):
         return f"the grader could not read what {what} sent back ({err}); the worker was restarted"
     if status is None:
@@ -133,6 +140,11 @@ def _crash_message(status, what, err):
                   signal.SIGXCPU: "running out of CPU time", signal.SIGABRT: "an abort"}.get(sig, signal.Signals(sig).name)
         return f"the worker crashed with {reason} during {what}"
     return f"your code exited (exit code {status}) during {what}; use return values, not exit()"
+
+
+def _has_input(fd) -> bool:
+    """Whether the worker has written (or closed its end) while nobody asked it anything."""
+    return bool(select.select([fd], [], [], 0)[0])
 
 
 def _write_all(fd, data, deadline):
