@@ -54,6 +54,9 @@ def _batch(args):
 
 
 def _judge(args):
+    from .judge_process import limit_memory
+
+    limit_memory()  # every judge of a batch, forked or a command, runs this
     result = api.judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
                        exercises=args.exercises or _all_exercises(), visibility=args.visibility,
                        handle_signals=True, note=args.note)

@@ -8,7 +8,9 @@ batch (multiprocessing's forkserver): every judge still starts from the same cle
 grader, a test's stand-in) runs as a plain subprocess instead.
 
 Either way a judge runs in a process group of its own (a kill reaches its worker too), writes
-its stderr to a file, and ends like a subprocess: 0, an exit code, or minus a signal number.
+its stderr to a file, and ends like a subprocess: 0, an exit code, or minus a signal number;
+and `cnn-grader judge` caps its own memory (`limit_memory`), so a judge that blows up fails
+that submission alone.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import resource
 import subprocess
 import sys
 import threading
 import types
 
 PRELOAD = ["grader.runner", "grader.batch", "grader.feedback", "grader.gradescope"]
+JUDGE_MEMORY_BYTES = 3 * 1024 ** 3
+"""Address space of one judge (RLIMIT_AS). A judge grading the reference peaks at about 0.8 GB
+of address space (torch's libraries and reservations included) and 0.3 GB resident; a reply
+from the worker may add up to about 0.8 GB while it is read (codec.MAX_REPLY_BYTES). 3 GiB
+leaves room for both and for more threads' malloc arenas on a bigger machine, and stops a
+judge long before it can starve the other judges of a batch."""
 
 # multiprocessing reads a child's exit status from a pipe and polls all children whenever one
 # starts; two threads doing so at once could take each other's status. One lock orders them.
@@ -111,6 +120,14 @@ def forkserver_is_private(version=sys.version_info) -> bool:
     """
     version = tuple(version[:3])
     return version >= (3, 11, 1) or (3, 10, 9) <= version < (3, 11)
+
+
+def limit_memory(limit=JUDGE_MEMORY_BYTES):
+    """Cap this judge's address space. Only the soft limit: the worker it starts sets its own."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = min(limit, hard) if hard != resource.RLIM_INFINITY else limit
+    if soft == resource.RLIM_INFINITY or soft > limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def cnn_grader_judge(argv) -> int:

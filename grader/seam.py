@@ -2,7 +2,8 @@
 
 Hidden tests call `sub.ex3.cutout(x, rng=Seeded(7))`; the call travels as plain data to a
 transport: the worker process of `sandbox.py` in production, or a dispatcher in this process
-for fast local checks. Either way the same codec round-trip happens, so results look the same.
+for fast local checks. Either way the same codec round-trip happens, request ids included, so
+results look the same. A transport answers `(reply head, decoded value)`.
 Student failures come back as exceptions the runner can classify (see `failure_status`).
 """
 
@@ -68,12 +69,13 @@ class InProcessTransport:
         self.dispatcher = Dispatcher(root, module_prefix=f"_cnn_grader_{InProcessTransport._count}_")
 
     def request(self, op, exercise, name, args, kwargs, timeout):
-        frame = codec.request_frame(op, exercise, name, args, kwargs)
+        request_id = codec.new_request_id()
+        frame = codec.request_frame(request_id, op, exercise, name, args, kwargs)
         request, request_buffers = codec.read_frame(io.BytesIO(frame).read)
         started = time.monotonic()
         reply, reply_buffers = self.dispatcher.handle(request, request_buffers)
         self.charged_s += time.monotonic() - started
-        return codec.read_frame(io.BytesIO(codec.pack(reply, reply_buffers)).read)
+        return codec.read_reply(io.BytesIO(codec.pack(reply, reply_buffers)).read, request_id)
 
     def close(self):
         pass
@@ -111,7 +113,7 @@ class Submission:
                 raise StudentTimeout("the submission used up its total time budget")
             timeout = min(timeout, left)
         try:
-            reply, buffers = self._transport.request(op, exercise, name, args, kwargs, timeout)
+            reply, value = self._transport.request(op, exercise, name, args, kwargs, timeout)
         except (StudentTimeout, WorkerCrashed) as exc:
             # Don't pay for the same hang again; a module that breaks on import is broken for good.
             if exercise is not None and not getattr(exc, "module_loaded", True):
@@ -119,10 +121,9 @@ class Submission:
             elif isinstance(exc, StudentTimeout):
                 self._poisoned[(exercise, name)] = (StudentTimeout, f"{what} timed out earlier, so it was not run again")
             raise
-        if type(reply) is not dict or not reply.get("ok"):
-            raise_remote(reply.get("error") if type(reply) is dict and type(reply.get("error")) is dict
-                         else {}, what)
-        return codec.decode(reply.get("payload"), buffers)
+        if reply.get("ok") is not True:
+            raise_remote(reply.get("error") if type(reply.get("error")) is dict else {}, what)
+        return value
 
     def close(self):
         self._transport.close()

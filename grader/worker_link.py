@@ -1,7 +1,9 @@
 """The judge's end of the worker: framed requests with deadlines, and a fresh worker after a crash.
 
 Everything read from the worker is untrusted bytes: frames are size-checked and decoded by
-the codec, never unpickled. This module loads no torch itself, so that a judge can start its
+the codec, never unpickled. Student code can write to the pipe too, so every reply must carry
+its request's id, and a forged or stray frame, or bytes waiting before a request, end the
+worker. This module loads no torch itself, so that a judge can start its
 worker first and import torch while the worker does the same. A worker that dies, hangs or talks nonsense is killed with its
 whole process group and replaced lazily by the next request.
 """
@@ -77,7 +79,10 @@ class WorkerTransport:
     def _exchange(self, op, exercise, name, args, kwargs, timeout, what, importing):
         from .sandboxed import codec  # loads torch: not needed to start the worker, only to talk to it
 
-        frame = codec.request_frame(op, exercise, name, args, kwargs)
+        request_id = codec.new_request_id()
+        frame = codec.request_frame(request_id, op, exercise, name, args, kwargs)
+        if self._worker is not None and self._ready and _has_input(self._worker.fd_from_worker):
+            self._discard()  # it spoke unasked since its last reply (a stray frame, or it died): a fresh one
         self.start()
         if not self._ready:
             self._wait_ready()
@@ -85,8 +90,8 @@ class WorkerTransport:
         clock = _CallClock(worker, timeout)
         try:
             _write_all(worker.fd_to_worker, frame, clock)
-            return framing.read_frame(_Reader(worker.fd_from_worker, clock))
-        except TimeoutError as err:
+            return codec.read_reply(_Reader(worker.fd_from_worker, clock), request_id)
+        except TimeoutError:
             self._discard()
             how = f"used more than {timeout:g} s of CPU time" if clock.cpu_exceeded else \
                 f"did not answer within {clock.wall_limit_s:g} s (is it sleeping or waiting for something?)"
@@ -94,7 +99,7 @@ class WorkerTransport:
             exc.module_loaded = not importing
             raise exc from None
         except (EOFError, OSError, framing.CodecError) as err:
-            status = self._discard(wait_s=2.0)
+            status = self._discard(wait_s=0.0 if isinstance(err, framing.CodecError) else 2.0)
             exc = WorkerCrashed(_crash_message(status, what, err))
             exc.module_loaded = not importing
             raise exc from None
@@ -132,6 +137,8 @@ def _unwrap_status(status):
 
 
 def _crash_message(status, what, err):
+    if isinstance(err, framing.Desync):
+        return f"the grader received a reply it did not ask for during {what}; the worker was restarted"
     if isinstance(err, framing.CodecError):
         return f"the grader could not read what {what} sent back ({err}); the worker was restarted"
     if status is None:
@@ -183,6 +190,11 @@ class _CallClock(_WallClock):
             self.cpu_exceeded = True
             raise TimeoutError
         return min(wall_left, CLOCK_POLL_S)
+
+
+def _has_input(fd) -> bool:
+    """Whether the worker has written (or closed its end) while nobody asked it anything."""
+    return bool(select.select([fd], [], [], 0)[0])
 
 
 def _write_all(fd, data, clock):

@@ -10,6 +10,7 @@ whose behaviour depends on the submission's name (it starts in a fraction of a s
     victim*   the judge kills itself with SIGKILL
     sleeper*  the judge hangs (until the batch's time limit stops it)
     crasher*  the judge fails with an internal error (exit code 1)
+    hog*      the judge asks for more memory than a judge may have (JUDGE_MEMORY_BYTES)
     anything else: ex1 scores one point per module file found; FAKE_JUDGE_DELAY seconds of work;
                    its output is "$FAKE_JUDGE_GREETING from NAME" (default greeting: hello)
 """
@@ -51,6 +52,10 @@ def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runn
         time.sleep(3600)
     if name.startswith("crasher"):
         raise RuntimeError("a bug in the grader")
+    if name.startswith("hog"):
+        from grader.judge_process import JUDGE_MEMORY_BYTES
+
+        bytes(JUDGE_MEMORY_BYTES)  # calloc: without the limit, it would succeed without using the memory
     time.sleep(float(os.environ.get("FAKE_JUDGE_DELAY", "0")))
     files = sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*.py"))
     per = {}

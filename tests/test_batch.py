@@ -203,19 +203,20 @@ def test_publish_replaces_a_folder_whole(tmp_path):
 
 @pytest.mark.parametrize("kind", JUDGE_KINDS)
 def test_a_judge_that_dies_hangs_or_fails_costs_only_its_submission(tmp_path, kind):
-    make_class(tmp_path / "class", ["alice", "crasher", "sleeper", "victim", "zoe"])
+    make_class(tmp_path / "class", ["alice", "crasher", "hog", "sleeper", "victim", "zoe"])
     started = time.monotonic()
     summary = fake_batch(tmp_path / "class", tmp_path / "out", JUDGE_KINDS[kind][0], jobs=2, timeout=5)
     assert time.monotonic() - started < 40
     out = tmp_path / "out"
     rows = {r["submission"]: r for r in batch.read_csv(out / "grades.csv")}
-    assert sorted(rows) == ["alice", "crasher", "sleeper", "victim", "zoe"]
-    assert summary["errors"] == ["crasher", "sleeper", "victim"]
+    assert sorted(rows) == ["alice", "crasher", "hog", "sleeper", "victim", "zoe"]
+    assert summary["errors"] == ["crasher", "hog", "sleeper", "victim"]
     messages = {name: json.loads((out / name / "result.json").read_text()) for name in summary["errors"]}
     assert "killed by SIGKILL" in messages["victim"]["error"]
     assert "ran out of time" in messages["sleeper"]["error"]
     assert "exit code 1" in messages["crasher"]["error"]
     assert "a bug in the grader" in messages["crasher"]["grader_error"], "the traceback is kept for the TA"
+    assert "MemoryError" in messages["hog"]["grader_error"], "a judge has a memory limit"
     for doc in messages.values():
         assert doc["score"] == 0 and len(doc["exercises"]) == 7
         assert all(len(e["tests"]) == 1 and e["tests"][0]["status"] == "error" for e in doc["exercises"].values())

@@ -100,3 +100,59 @@ def test_oversized_frames_are_rejected_before_reading_them():
     head = json.dumps({"buffer_sizes": [codec.MAX_FRAME_BYTES + 1]}).encode()
     with pytest.raises(codec.CodecError):
         codec.read_frame(io.BytesIO(struct.pack(">Q", len(head)) + head).read)
+
+
+def frame_reader(frame: bytes):
+    """`read_exactly` over `frame`, recording how many bytes each read asked for."""
+    stream, asked = io.BytesIO(frame), []
+
+    def read_exactly(n):
+        asked.append(n)
+        return stream.read(n)
+
+    return read_exactly, asked
+
+
+def test_a_buffer_named_twice_is_refused_so_decoding_never_amplifies():
+    node = {"tensor": 0, "dtype": "uint8", "shape": [1024 * 1024]}
+    with pytest.raises(codec.CodecError, match="referenced twice"):
+        codec.decode({"v": {"list": [node] * 200}}, [bytes(1024 * 1024)])
+
+
+def test_a_shape_whose_size_overflows_is_refused():
+    with pytest.raises(codec.CodecError):
+        codec.decode({"v": {"tensor": 0, "dtype": "float32", "shape": [2 ** 32, 2 ** 32]}}, [b""])
+    with pytest.raises(codec.CodecError):
+        codec.decode({"v": {"int": [1]}}, [])
+
+
+def test_an_oversized_head_is_refused_before_it_is_read():
+    read_exactly, asked = frame_reader(struct.pack(">Q", codec.MAX_HEAD_BYTES + 1) + b"{}")
+    with pytest.raises(codec.CodecError, match="head too large"):
+        codec.read_frame(read_exactly)
+    assert asked == [8]
+
+
+def reply(message, sizes=()):
+    head = json.dumps(dict(message, buffer_sizes=list(sizes))).encode()
+    return struct.pack(">Q", len(head)) + head
+
+
+def test_a_reply_must_carry_the_id_of_its_request():
+    header, buffers = codec.encode(torch.arange(3))
+    good = codec.pack({"id": 7, "ok": True, "payload": header}, buffers)
+    head, value = codec.read_reply(io.BytesIO(good).read, 7)
+    assert torch.equal(value, torch.arange(3))
+    for message in ({"id": 8, "ok": True}, {"ok": True}, {"id": "7", "ok": True}, {"id": True, "ok": True}):
+        read_exactly, asked = frame_reader(reply(dict(message, payload={"v": None}), [10 ** 6]))
+        with pytest.raises(codec.Desync):
+            codec.read_reply(read_exactly, 7 if message.get("id") is not True else 1)
+        assert 10 ** 6 not in asked, "refused before its buffers are read"
+
+
+def test_a_reply_larger_than_the_cap_is_refused_before_its_buffers_are_read():
+    read_exactly, asked = frame_reader(reply({"id": 1, "ok": True, "payload": {"v": None}},
+                                             [codec.MAX_REPLY_BYTES // 2, codec.MAX_REPLY_BYTES // 2 + 1]))
+    with pytest.raises(codec.CodecError, match="too large"):
+        codec.read_reply(read_exactly, 1)
+    assert len(asked) == 2

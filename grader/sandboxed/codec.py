@@ -7,12 +7,14 @@ student code can't run code in the judge, and a tensor subclass arrives as a pla
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .framing import MAX_FRAME_BYTES, CodecError, pack, read_frame  # noqa: F401 - one import for both
+from .framing import (MAX_FRAME_BYTES, MAX_HEAD_BYTES, MAX_REPLY_BYTES, CodecError, Desync,  # noqa: F401
+                      new_request_id, pack, read_frame)
 
 MAX_DEPTH = 32
 MAX_NODES = 200_000
@@ -83,19 +85,36 @@ def encode(value) -> tuple[dict, list[bytes]]:
     return {"v": enc(value, 0)}, buffers
 
 
-def request_frame(op, exercise, name, args, kwargs) -> bytes:
+def request_frame(request_id, op, exercise, name, args, kwargs) -> bytes:
     """A judge-to-worker request as one frame; both transports send exactly this."""
     header, buffers = encode((list(args), dict(kwargs)))
-    return pack({"op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+    return pack({"id": request_id, "op": op, "exercise": exercise, "name": name, "payload": header}, buffers)
+
+
+def read_reply(read_exactly, request_id) -> tuple[dict, object]:
+    """The worker's reply to `request_id`: its head, and its decoded value if it is `ok`.
+
+    Both transports read replies with this. Raises CodecError (`Desync` for a reply to
+    another request) for anything that is not a well-formed, bounded reply.
+    """
+    head, buffers = read_frame(read_exactly, reply_to=request_id, max_bytes=MAX_REPLY_BYTES)
+    return head, decode(head.get("payload"), buffers) if head.get("ok") is True else None
 
 
 def decode(header: dict, buffers: list[bytes], *, make_rng=None):
-    """Rebuild a value from `encode`'s output, checking every node: the input is untrusted."""
+    """Rebuild a value from `encode`'s output, checking every node: the input is untrusted.
+
+    Each buffer may be used once, so the decoded value is never larger than the frame.
+    """
     nodes = [0]
+    used = set()
 
     def buf(i):
         if type(i) is not int or not 0 <= i < len(buffers):
             raise CodecError("bad buffer reference")
+        if i in used:
+            raise CodecError("a buffer is referenced twice")
+        used.add(i)
         return buffers[i]
 
     def shape_of(s):
@@ -121,7 +140,7 @@ def decode(header: dict, buffers: list[bytes], *, make_rng=None):
                 raise CodecError("bad tensor dtype")
             shape = shape_of(n.get("shape"))
             raw = buf(n["tensor"])
-            count = int(np.prod(shape, dtype=np.int64))
+            count = math.prod(shape)
             if len(raw) != count * torch.empty((), dtype=dtype).element_size():
                 raise CodecError("tensor size does not match its shape")
             if count == 0:
@@ -133,7 +152,7 @@ def decode(header: dict, buffers: list[bytes], *, make_rng=None):
                 raise CodecError("bad array dtype")
             shape = shape_of(n.get("shape"))
             raw = buf(n["ndarray"])
-            if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+            if len(raw) != math.prod(shape) * dtype.itemsize:
                 raise CodecError("array size does not match its shape")
             return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         if "npscalar" in n:
@@ -165,7 +184,12 @@ def decode(header: dict, buffers: list[bytes], *, make_rng=None):
 
     if type(header) is not dict or "v" not in header:
         raise CodecError("bad header")
-    return dec(header["v"], 0)
+    try:
+        return dec(header["v"], 0)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, OverflowError, RuntimeError) as exc:  # int("x"), a shape torch refuses, ...
+        raise CodecError(f"bad value ({type(exc).__name__})") from None
 
 
 def _items(x):

@@ -66,14 +66,14 @@ class Dispatcher:
         return module
 
     def handle(self, request: dict, buffers: list[bytes]):
-        """Answer one request; returns (reply dict, reply buffers)."""
+        """Answer one request; returns (reply dict, reply buffers). The reply names its request."""
         try:
             payload = codec.decode(request["payload"], buffers, make_rng=np.random.default_rng)
             value = self._run(request["op"], request.get("exercise"), request.get("name"), payload)
             header, out = codec.encode(value)
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a reply
-            return {"ok": False, "error": describe_exception(exc)}, []
-        return {"ok": True, "payload": header}, out
+            return {"id": request.get("id"), "ok": False, "error": describe_exception(exc)}, []
+        return {"id": request.get("id"), "ok": True, "payload": header}, out
 
     def _run(self, op, exercise, name, payload):
         args, kwargs = payload
