@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,48 @@ def test_a_tmpfs_fill_does_not_starve_its_neighbour(tmp_path):
     limits = sandbox.Limits()
     filled = int(re.search(r"PROBE filled_mib (\d+)", results["a-filler"]["output"])[1])
     assert filled <= (limits.tmp_bytes + limits.shm_bytes) // sandbox.MIB
+
+
+# ------------------------------------------------------------------------------ time limits
+
+HANGS = """
+import time
+def sleeps():
+    time.sleep(600)
+def spins():
+    while True:
+        pass
+"""
+
+
+@pytest.mark.parametrize("function, expected", [("spins", "used more than 1 s of CPU time"),
+                                                ("sleeps", "did not answer within 3 s")])
+def test_a_call_is_charged_on_cpu_time_with_a_wall_clock_backstop(tmp_path, function, expected):
+    from grader.failures import StudentTimeout
+
+    sub = make_submission(tmp_path / "sub", "stubs")
+    _plant(module_path(sub, "ex1"), HANGS)
+    transport = WorkerTransport(sub)
+    try:
+        transport.request("load", "ex1", None, (), {}, 30)
+        with pytest.raises(StudentTimeout, match=expected):
+            transport.request("call", "ex1", function, (), {}, 1.0)
+        assert 0.9 <= transport.charged_s < 3.0 if function == "spins" else transport.charged_s < 1.0
+    finally:
+        transport.close()
+
+
+def test_without_cgroups_cpu_time_is_read_from_proc_and_the_output_says_so(monkeypatch):
+    monkeypatch.setenv("CNN_GRADER_NO_CGROUPS", "1")
+    assert "no cgroup limits (turned off by CNN_GRADER_NO_CGROUPS)" in sandbox.describe()
+    burner = "import os, time\nif os.fork() == 0:\n    t = time.process_time() + 0.6\n" \
+             "    while time.process_time() < t: pass\n    os._exit(0)\nos.wait()\ntime.sleep(5)\n"
+    process = subprocess.Popen(["python3", "-c", burner])
+    try:
+        deadline = time.monotonic() + 20
+        while sandbox._tree_cpu_seconds(process.pid) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sandbox._tree_cpu_seconds(process.pid) >= 0.5  # the reaped child's time counts
+    finally:
+        process.kill()
+        process.wait()
