@@ -26,7 +26,10 @@ needs_cgroups = pytest.mark.skipif(cgroups.unavailable_reason() is not None,
 
 KUID_PROBE = """
 uid_map = open('/proc/self/uid_map').read().split()
-raise RuntimeError(f"PROBE kuid={uid_map[1]} uid={__import__('os').getuid()}")
+status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines())
+raise RuntimeError(f"PROBE kuid={uid_map[1]} uid={__import__('os').getuid()} "
+                   f"oom={open('/proc/self/oom_score_adj').read().strip()} "
+                   f"nnp={status['NoNewPrivs'].strip()} groups={len(status['Groups'].split())}")
 """
 
 PROC_SYS_PROBE = """
@@ -87,8 +90,11 @@ def _fields(text) -> dict:
 def test_the_worker_is_never_root_on_the_host(tmp_path):
     found = _fields(_probe(tmp_path, KUID_PROBE))
     assert int(found["kuid"]) != 0
+    assert found["oom"] == "1000"  # the OOM killer takes a worker before any judge
+    assert found["nnp"] == "1"
     if ROOT_JUDGE:
         assert int(found["kuid"]) == sandbox.worker_uid()
+        assert found["groups"] == "0"  # no supplementary groups
 
 
 @needs_root
