@@ -5,6 +5,7 @@
       requirements.txt     the pinned torch / numpy / pytest / pytest-timeout
       pyproject.toml       the same pins, and pytest's settings for the bundle
       pack_submission.py   `python pack_submission.py` -> submission.zip, as `cnn-grader grade` takes it
+                           (grader/templates/pack_submission.py with layout.MODULES written in)
       cnnlab/              the course lab
       exercises/           stubs, READMEs, public tests, conftest.py
 
@@ -15,6 +16,7 @@ stops the release. The bundle is built in a temporary folder and renamed into pl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,11 +26,16 @@ from pathlib import Path
 from . import __version__
 from .files import write_atomic
 from .paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
-from .sandboxed.layout import MODULES
+from .sandboxed.layout import MODULES, POINTS_PER_EXERCISE
 
 STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
+# A real file, so linters and tests see it; the release writes the exercise list into it.
+PACK_TEMPLATE = Path(__file__).resolve().parent / "templates" / "pack_submission.py"
+MODULES_BLOCK = re.compile(r"^# BEGIN MODULES\b.*?^# END MODULES\n", re.M | re.S)
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve")
 
 
 class ReleaseError(RuntimeError):
@@ -57,7 +64,7 @@ def build_release(out, *, force=False) -> Path:
         write_atomic(tmp / "requirements.txt", _requirements(pins))
         write_atomic(tmp / "pyproject.toml", _pyproject(pins))
         write_atomic(tmp / "README.md", _readme())
-        write_atomic(tmp / "pack_submission.py", PACK_SCRIPT, mode=0o755)
+        write_atomic(tmp / "pack_submission.py", pack_script(), mode=0o755)
         problems = leaks(tmp)
         if problems:
             raise ReleaseError("the bundle would leak grader files:\n  " + "\n  ".join(problems))
@@ -178,13 +185,32 @@ timeout = 120
 '''
 
 
+def pack_script() -> str:
+    """The template with layout.MODULES written in: adding an exercise needs no edit to it."""
+    template = PACK_TEMPLATE.read_text(encoding="utf-8")
+    entries = "".join(f"    {json.dumps(exercise)}: {json.dumps(module + '.py')},\n"
+                      for exercise, module in MODULES.items())
+    block = ("# BEGIN MODULES: written by `cnn-grader release` from grader/sandboxed/layout.py\n"
+             f"MODULES = {{\n{entries}}}\n# END MODULES\n")
+    script, count = MODULES_BLOCK.subn(lambda _: block, template)
+    if count != 1:
+        raise ReleaseError(f"{PACK_TEMPLATE} needs one '# BEGIN MODULES' ... '# END MODULES' block, found {count}")
+    return script
+
+
+def _number(n: int) -> str:
+    """'seven' for 7, as the README's prose says it; digits past twelve."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
 def _readme() -> str:
+    count = _number(len(MODULES))
     exercises = "\n".join(f"| {ex} | `exercises/{ex}/{module}.py` | `pytest exercises/{ex}` |"
                           for ex, module in MODULES.items())
     return f"""# CNN exercises
 
-Seven graded exercises around a small convolutional network (the lab in `cnnlab/`).
-Each exercise is worth 10 points.
+{count.capitalize()} graded exercises around a small convolutional network (the lab in `cnnlab/`).
+Each exercise is worth {POINTS_PER_EXERCISE} points.
 
 ## 1. Install (once)
 
@@ -230,9 +256,9 @@ You can explore the lab with `python -m cnnlab` (it trains the course's small CN
 python pack_submission.py
 ```
 
-writes `submission.zip` with your seven exercise files (`exercises/exN/<module>.py`, nothing
+writes `submission.zip` with your {count} exercise files (`exercises/exN/<module>.py`, nothing
 else) and tells you which ones still hold a `raise NotImplementedError` or have a syntax
-error. Upload `submission.zip`. Only those seven files are graded; helper files, notebooks
+error. Upload `submission.zip`. Only those {count} files are graded; helper files, notebooks
 and data are not included, so put all your code for an exercise into its file.
 
 ## How grading works
@@ -242,79 +268,3 @@ only the tests that hit it). Each test is worth some points of its exercise; you
 feedback report listing every test, its points, and a short message saying what was
 expected. Printing is fine: the end of what your code printed is shown in your feedback.
 """
-
-
-PACK_SCRIPT = r'''#!/usr/bin/env python3
-"""Pack your exercise files into submission.zip, ready to upload.
-
-    python pack_submission.py                 # writes submission.zip next to this script
-    python pack_submission.py -o my.zip
-
-Only the seven exercise modules go in (exercises/exN/<module>.py); tests, notebooks, data and
-anything else stay out. Needs nothing but Python.
-"""
-
-import argparse
-import os
-import sys
-import tempfile
-import zipfile
-from pathlib import Path
-
-MODULES = {
-    "ex1": "shapes.py", "ex2": "mixup.py", "ex3": "cutout.py", "ex4": "soft_ce.py",
-    "ex5": "metrics.py", "ex6": "square_border.py", "ex7": "flatten_head.py",
-}
-HERE = Path(__file__).resolve().parent
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Pack your exercises into submission.zip.")
-    parser.add_argument("-o", "--output", default=str(HERE / "submission.zip"), help="where to write the zip")
-    args = parser.parse_args(argv)
-    output = Path(args.output).resolve()
-    packed, notes = [], []
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".submission-", suffix=".zip")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for exercise, module in MODULES.items():
-                path = HERE / "exercises" / exercise / module
-                rel = f"{exercise}/{module}"
-                if path.is_symlink() or not path.is_file():
-                    notes.append(f"{rel}: not found, so {exercise} counts as not started")
-                    continue
-                data = path.read_bytes()
-                try:
-                    source = data.decode("utf-8")
-                    compile(source, str(path), "exec")
-                except UnicodeDecodeError:
-                    notes.append(f"{rel}: is not UTF-8 text; the grader will not be able to read it")
-                except SyntaxError as err:
-                    notes.append(f"{rel}: syntax error on line {err.lineno} ({err.msg}); {exercise} will get 0 points")
-                else:
-                    stubs = sum(line.strip().startswith("raise NotImplementedError")
-                                for line in source.splitlines())
-                    if stubs:
-                        notes.append(f"{rel}: still has {stubs} `raise NotImplementedError` (not finished yet?)")
-                info = zipfile.ZipInfo(f"exercises/{exercise}/{module}", date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-                packed.append(rel)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    print(f"wrote {output} with {len(packed)} of {len(MODULES)} exercise files")
-    for note in notes:
-        print(f"  note: {note}")
-    print("Upload this zip file to hand in. Good luck!")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-'''

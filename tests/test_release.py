@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import pytest
 
 from grader import api, release
 from grader.paths import EXERCISES_DIR, HIDDEN_DIR, SOLUTIONS_DIR
+from grader.sandboxed import layout
 from grader.sandboxed.worker import MODULES
 
 
@@ -124,3 +127,80 @@ def test_pack_submission_makes_a_zip_that_grade_accepts(bundle, tmp_path):
     assert result["submission"] == "submission"
     assert result["exercises"]["ex1"]["score"] == 0
     assert all("not implemented yet" in t["message"] for t in result["exercises"]["ex1"]["tests"])
+
+
+def _run_pack(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the folder's pack_submission.py as a student would, with the standard library alone.
+
+    -S: no site-packages (so no torch, no editable grader); -I: no PYTHONPATH, no user site.
+    """
+    return subprocess.run([sys.executable, "-I", "-S", "pack_submission.py", *args], cwd=folder,
+                          capture_output=True, text=True, check=True, timeout=60)
+
+
+def test_the_template_is_real_python_that_takes_its_list_from_layout():
+    """In the repo the template imports layout's list; the release swaps that for a literal."""
+    names = runpy.run_path(str(release.PACK_TEMPLATE), run_name="pack_template")
+    assert names["MODULES"] == layout.MODULE_FILES
+    assert callable(names["main"])
+    script = release.pack_script()
+    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(script))
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(ast.parse(script))
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+    assert "# BEGIN MODULES" in script and "# END MODULES" in script
+
+
+def test_released_pack_script_packs_every_module_of_layout_and_keeps_its_refusals(bundle, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy2(bundle / "pack_submission.py", work / "pack_submission.py")
+    for exercise, module in layout.MODULES.items():
+        (work / "exercises" / exercise).mkdir(parents=True)
+        (work / "exercises" / exercise / f"{module}.py").write_text(f"ANSWER = {exercise!r}\n")
+        (work / "exercises" / exercise / f"test_{module}.py").write_text("def test(): pass\n")
+    (work / "exercises" / "ex1" / "notes.ipynb").write_text("{}")
+    run = _run_pack(work)
+    count = len(layout.MODULES)
+    assert f"with {count} of {count} exercise files" in run.stdout, run.stdout
+    assert "note:" not in run.stdout
+    with zipfile.ZipFile(work / "submission.zip") as zf:
+        assert zf.namelist() == [f"exercises/{ex}/{m}.py" for ex, m in layout.MODULES.items()]
+        assert zf.read("exercises/ex2/mixup.py") == b"ANSWER = 'ex2'\n"
+        assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+    # the cases it warns about: a missing file, a symlink, bytes that are not UTF-8, a syntax error
+    (work / "exercises" / "ex1" / "shapes.py").unlink()
+    (work / "exercises" / "ex2" / "mixup.py").unlink()
+    (work / "exercises" / "ex2" / "mixup.py").symlink_to(work / "exercises" / "ex3" / "cutout.py")
+    (work / "exercises" / "ex3" / "cutout.py").write_bytes(b"\xff\xfe = 1\n")
+    (work / "exercises" / "ex4" / "soft_ce.py").write_text("def f(:\n")
+    (work / "exercises" / "ex5" / "metrics.py").write_text("def f():\n    raise NotImplementedError\n")
+    run = _run_pack(work, "-o", str(tmp_path / "mine.zip"))
+    assert f"with {count - 2} of {count} exercise files" in run.stdout, run.stdout
+    for note in ("ex1/shapes.py: not found, so ex1 counts as not started",
+                 "ex2/mixup.py: not found, so ex2 counts as not started",
+                 "ex3/cutout.py: is not UTF-8 text; the grader will not be able to read it",
+                 "ex4/soft_ce.py: syntax error on line 1",
+                 "ex5/metrics.py: still has 1 `raise NotImplementedError` (not finished yet?)"):
+        assert f"  note: {note}" in run.stdout, run.stdout
+    with zipfile.ZipFile(tmp_path / "mine.zip") as zf:
+        assert zf.namelist() == [f"exercises/{ex}/{m}.py" for ex, m in layout.MODULES.items()
+                                 if ex not in ("ex1", "ex2")]
+
+
+def test_an_added_exercise_needs_no_edit_to_the_template(tmp_path, monkeypatch):
+    """layout.MODULES is the one list: the bundle's pack script and README follow it."""
+    monkeypatch.setitem(layout.MODULES, "ex8", "extra")
+    out = release.build_release(tmp_path / "bundle")
+    (out / "exercises" / "ex8").mkdir()
+    (out / "exercises" / "ex8" / "extra.py").write_text("EXTRA = 8\n")
+    run = _run_pack(out)
+    assert "with 8 of 8 exercise files" in run.stdout, run.stdout
+    with zipfile.ZipFile(out / "submission.zip") as zf:
+        assert "exercises/ex8/extra.py" in zf.namelist()
+    readme = (out / "README.md").read_text()
+    assert readme.count("Eight graded exercises") == 1 and "seven" not in readme.lower()
+    assert f"Each exercise is worth {layout.POINTS_PER_EXERCISE} points." in readme
+    assert "| ex8 | `exercises/ex8/extra.py` | `pytest exercises/ex8` |" in readme
