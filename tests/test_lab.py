@@ -4,6 +4,10 @@ The exact run-card lines are the course's published numbers; they hold only
 with the pinned CPU torch (floating-point results differ across versions and
 devices), so those tests are skipped elsewhere. The other tests are robust.
 """
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +15,7 @@ import torch
 import cnnlab
 from cnnlab import (CLASS_NAMES, EPOCHS, SmallCNN, confusion_matrix, conv_stack,
                     format_confusion, format_epoch, make_line_dataset,
-                    make_line_image, run_card, train)
+                    make_line_image, train)
 
 PINNED = torch.__version__.split("+")[0] == "2.13.0"
 ON_CPU = torch.get_default_device().type == "cpu"
@@ -23,13 +27,12 @@ exact = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def card_lines():
-    """The run card, built once (one thread: faster here, same numbers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return run_card().splitlines()
-    finally:
-        torch.set_num_threads(threads)
+    """The run card as students print it: `python -m cnnlab`, which picks torch's portable CPU
+    kernels (this process may run AVX2's, whose rounding moves the published losses)."""
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    card = subprocess.run([sys.executable, "-m", "cnnlab"], env=env, capture_output=True, text=True,
+                          timeout=600, check=True)
+    return card.stdout.splitlines()
 
 
 # --- the published run card -------------------------------------------------
