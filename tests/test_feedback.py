@@ -121,7 +121,7 @@ def test_markdown_cannot_be_broken_by_messages_or_output():
 
 
 def test_markdown_of_an_error_result():
-    from grader.batch import error_result
+    from grader.results import error_result
 
     text = feedback_markdown(error_result("zed", "the grader stopped; please tell your TA"))
     assert "**Score: 0 / 70**" in text
