@@ -5,35 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import inert
-from .archive import unpacked
+from .grading import grade
 from .sandboxed.layout import EXERCISES
 
-
-def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> dict:
-    """Grade one submission (a folder or a .zip); returns the result.json document.
-
-    The document is inert (`inert.document`): the student's printed output, exception messages
-    and name reach terminals and viewers from here, through every writer, so they are escaped
-    once, where the result is made (`batch.error_result` does the same for results it makes).
-    """
-    path = Path(submission)
-    with unpacked(path) as root:
-        worker = None
-        if isolation == "sandbox":  # start it first: it imports torch while this process does too
-            # (a judge forked by `batch` has torch already, and waits for the worker instead)
-            from .worker_link import WorkerTransport
-
-            worker = WorkerTransport(root)
-            worker.start()
-        try:
-            from . import runner  # imports torch and pytest: only the commands that grade pay for it
-        except BaseException:
-            if worker is not None:
-                worker.close()
-            raise
-        return inert.document(runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
-                                                     isolation=isolation, exercises=exercises, transport=worker))
+__all__ = ["grade", "write_json", "judge", "batch", "release", "otter"]
 
 
 def write_json(document, path):
@@ -47,14 +22,13 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
           visibility="after_published", handle_signals=False, note="") -> dict:
     """Grade one submission into `out_dir` (result.json, feedback.md, results.json), atomically.
 
-    The building block of `batch`, run there in a subprocess of its own; a submission the
+    The building block of `batch`, run there in a process of its own; a submission the
     archive checks refuse gets an error result (score 0) with the reason, not an exception.
     """
-    from . import batch as _batch
+    from .judge_command import judge as _judge
 
-    return _batch.judge(submission, name=name, out_dir=out_dir, isolation=isolation,
-                        exercises=tuple(exercises), visibility=visibility, handle_signals=handle_signals,
-                        note=note)
+    return _judge(submission, name=name, out_dir=out_dir, isolation=isolation, exercises=exercises,
+                  visibility=visibility, handle_signals=handle_signals, note=note)
 
 
 def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,

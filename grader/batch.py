@@ -5,8 +5,8 @@
 Every subfolder and every .zip of DIR is one submission, named after it (a name that cannot
 be used as it is gets a safe one and a note: see `discover`). Each is graded by a
 separate judge process (`cnn-grader judge SUBMISSION --name NAME --out-dir OUT/NAME`, forked
-from a preloaded server: see judge_process), so that a judge that dies or hangs costs one
-submission an error result and nothing else.
+from a preloaded server: see judge_command and judge_process), so that a judge that dies or
+hangs costs one submission an error result and nothing else.
 
 Crash safety: a judge writes result.json, feedback.md and results.json into a temporary folder
 next to OUT/NAME and renames it into place, so OUT/NAME is complete or absent; grades.csv is
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import queue
 import shutil
@@ -32,162 +31,19 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import NamedTuple
 
-from . import __version__, inert
-from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE
+from . import inert
+from .sandboxed.layout import EXERCISES
 from .feedback import points
-from .files import fsync_dir, read_tail, write_atomic
+from .files import write_atomic
+from .judge_process import kill_group, run_judge
+from .publish import RESULT, load_result, publish
+from .results import error_result
 
 JUDGE_TIMEOUT_S = 15 * 60
 CSV_NAME = "grades.csv"
 # Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
 RESERVED_NAMES = frozenset({CSV_NAME, "report.html", "report", "class", "similarity", "regrade"})
 MAX_NAME_BYTES = 200  # OUT/NAME's temporary sibling, ".NAME.tmp-XXXXXXXX", must fit in 255 bytes
-RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
-STDERR_TAIL = 4000
-TA = "this is not your fault: please tell your TA"
-
-
-# ---------------------------------------------------------------------------------------------
-# what a judge produces
-
-
-def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=0.0,
-                 isolation="not run", note="") -> dict:
-    """A result.json for a submission that could not be graded: 0 points, one error test each.
-
-    Inert (`inert.document`), like `api.grade`'s: the message may quote the student's files.
-    """
-    per = {ex: {"score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
-                "tests": [{"name": "grading", "score": 0.0, "max_score": float(POINTS_PER_EXERCISE),
-                           "status": "error", "message": message}]}
-           for ex in exercises}
-    result = {
-        "submission": name,
-        "score": 0.0,
-        "max_score": float(POINTS_PER_EXERCISE * len(per)),
-        "exercises": per,
-        "grader_version": __version__,
-        "duration_s": round(duration_s, 3),
-        "isolation": isolation,
-        "output": "",
-        "error": message,
-    }
-    if note:
-        result["note"] = note
-    if detail:
-        result["grader_error"] = detail  # for the instructor; the student-facing views skip it
-    return inert.document(result)
-
-
-def publish(result: dict, out_dir, *, visibility="after_published") -> Path:
-    """Write OUT/NAME/{feedback.md, results.json, result.json} so that OUT/NAME appears whole."""
-    from .feedback import feedback_markdown
-    from .gradescope import to_gradescope
-
-    out_dir = Path(out_dir)
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.tmp-"))
-    try:
-        os.chmod(tmp, 0o755)
-        write_atomic(tmp / FEEDBACK, feedback_markdown(result))
-        write_atomic(tmp / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
-        write_atomic(tmp / RESULT, _json(result))  # last: its presence marks a finished submission
-        for attempt in range(3):
-            try:
-                if out_dir.exists():
-                    old = parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-                    os.rename(out_dir, old)
-                    os.rename(tmp, out_dir)
-                    shutil.rmtree(old, ignore_errors=True)
-                else:
-                    os.rename(tmp, out_dir)
-                break
-            except OSError:  # someone else put OUT/NAME there in between: try again
-                if attempt == 2:
-                    raise
-        fsync_dir(parent)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
-
-
-def _json(document) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def load_result(out_dir) -> dict | None:
-    """OUT/NAME/result.json if it is there and valid, else None.
-
-    Made inert again: the batch prints it and puts it in grades.csv, and the file may come from
-    another process or an older version of the grader (--resume).
-    """
-    try:
-        document = json.loads((Path(out_dir) / RESULT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(document, dict) and isinstance(document.get("exercises"), dict) and "score" in document:
-        return inert.document(document)
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# the judge: one submission, in its own process
-
-
-def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False, note="") -> dict:
-    """Grade one submission and publish its folder; used by `python -m grader judge`.
-
-    `note` (why the batch renamed the submission) goes into result.json and feedback.md.
-
-    With `handle_signals` (the judge process of a batch), SIGTERM or the batch's death stops
-    grading cleanly and publishes nothing.
-    """
-    from . import api
-    from .archive import SubmissionRejected
-
-    stopped = _stop_on_signals() if handle_signals else threading.Event()
-    started = time.monotonic()
-    try:
-        result = api.grade(submission, name=name, isolation=isolation, exercises=exercises)
-    except SubmissionRejected as exc:
-        result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
-    if note:
-        result["note"] = inert.escape(note)
-    if stopped.is_set():
-        raise KeyboardInterrupt("the judge was stopped")
-    publish(result, out_dir, visibility=visibility)
-    return result
-
-
-def _stop_on_signals() -> threading.Event:
-    """SIGTERM, or losing the batch that started us, stops grading without publishing anything.
-
-    The signal becomes a KeyboardInterrupt, which pytest turns into an interrupted session, so
-    the runner's clean-up (killing the sandboxed worker) still runs.
-    """
-    stopped = threading.Event()
-
-    def on_term(signum, frame):
-        stopped.set()
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_term)
-        parent = os.getppid()
-
-        def watch():
-            while not stopped.is_set():
-                if os.getppid() != parent:
-                    os.kill(os.getpid(), signal.SIGTERM)
-                    return
-                time.sleep(0.5)
-
-        if os.environ.get("CNN_GRADER_JUDGE_OF_BATCH"):
-            threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-    return stopped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,26 +156,19 @@ class _Judges:
         with self.lock:
             processes = list(self.running)
         for process in processes:
-            _kill_group(process, signal.SIGTERM)
+            kill_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 10
         for process in processes:
             if process.wait(timeout=max(0.1, deadline - time.monotonic())) is None:
-                _kill_group(process, signal.SIGKILL)
+                kill_group(process, signal.SIGKILL)
 
+    def add(self, process):
+        with self.lock:
+            self.running.add(process)
 
-def _kill_group(process, sig):
-    """Signal a judge and its worker (they share its process group), unless it has ended."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:  # a forked judge that has not made its group yet
-        try:
-            os.kill(process.pid, sig)
-        except ProcessLookupError:
-            pass
-    except PermissionError:
-        pass
+    def discard(self, process):
+        with self.lock:
+            self.running.discard(process)
 
 
 def _warn_if_slots_share_a_user(jobs):
@@ -339,17 +188,14 @@ def _warn_if_slots_share_a_user(jobs):
 def default_judge_command():
     """`cnn-grader judge`, forked from a server that has imported torch and pytest once, or,
     on a Python whose server anyone could talk to, started afresh each time."""
-    from .judge_process import cnn_grader_judge, forkserver_is_private
+    from . import judge_command, judge_process
 
-    return cnn_grader_judge if forkserver_is_private() else [sys.executable, "-m", "grader", "judge"]
+    return judge_command.main if judge_process.forkserver_is_private() else [sys.executable, "-m", "grader", "judge"]
 
 
 def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir,
                note=""):
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
-    from .judge_process import start_judge
-
-    started = time.monotonic()
     out_dir = out / name
     # Absolute paths: the judge runs in an empty working directory of its own. "--name=NAME":
     # a name such as "-cmd" is not an option.
@@ -364,51 +210,21 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
         return name, None, 0.0
     slot = judges.free_slots.get()
     env["CNN_GRADER_SLOT"] = str(slot)
-    stderr_path = Path(workdir) / f"judge-{uuid.uuid4().hex}.stderr"
-    process = None
+    log_path = Path(workdir) / f"judge-{uuid.uuid4().hex}.log"
     try:
-        process = start_judge(judge_command, argv, env=env, cwd=workdir, stderr_path=stderr_path)
-        with judges.lock:
-            judges.running.add(process)
-        code = process.wait(timeout)
-        timed_out = code is None
-        if timed_out:
-            _kill_group(process, signal.SIGTERM)
-            code = process.wait(10)
-            if code is None:
-                _kill_group(process, signal.SIGKILL)
-                code = process.wait()
+        outcome = run_judge(judge_command, argv, result_path=out_dir / RESULT, timeout=timeout, env=env,
+                            cwd=workdir, log_path=log_path, on_start=judges.add, on_end=judges.discard)
     finally:
-        with judges.lock:
-            judges.running.discard(process)
         judges.free_slots.put(slot)
-    seconds = time.monotonic() - started
-    tail, _ = read_tail(stderr_path, STDERR_TAIL)
-    stderr_path.unlink(missing_ok=True)
+        log_path.unlink(missing_ok=True)
     if judges.cancelled.is_set():
-        return name, None, seconds
-    result = load_result(out_dir) if code == 0 and not timed_out else None
-    if result is not None:
-        return name, result, seconds
-    if timed_out:
-        message = (f"the grader ran out of time on this submission (its limit is {timeout:g} s) "
-                   f"and was stopped; {TA}")
-    elif code is not None and code < 0:
-        message = f"the grader stopped unexpectedly ({_signal_name(-code)}) while grading this submission; {TA}"
-    else:
-        message = f"the grader failed on this submission (exit code {code}); {TA}"
-    command = [f"{judge_command.__module__}.{judge_command.__qualname__}"] if callable(judge_command) else judge_command
-    result = error_result(name, message, exercises=exercises, duration_s=seconds, note=note,
-                          detail=f"judge command: {' '.join([*command, *argv])}\nexit: {code}\n{tail}")
+        return name, None, outcome.seconds
+    if outcome.result is not None:
+        return name, outcome.result, outcome.seconds
+    result = error_result(name, outcome.failure, exercises=exercises, duration_s=outcome.seconds, note=note,
+                          detail=outcome.detail)
     publish(result, out_dir, visibility=visibility)
-    return name, result, seconds
-
-
-def _signal_name(number):
-    try:
-        return f"killed by {signal.Signals(number).name}"
-    except ValueError:
-        return f"killed by signal {number}"
+    return name, result, outcome.seconds
 
 
 def _clean_leftovers(out: Path):

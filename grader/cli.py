@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, api
-from .sandboxed.layout import EXERCISES
+from . import __version__, api, judge_command
 from .batch import JUDGE_TIMEOUT_S
+from .gradescope import VISIBILITIES
+from .judge_command import exercise_list
+from .sandboxed.layout import EXERCISES
 
 
 def _grade(args):
@@ -17,7 +19,7 @@ def _grade(args):
     try:
         result = api.grade(args.submission, isolation=args.isolation)
     except SubmissionRejected as exc:  # the student's fault, so a graded 0 with the reason
-        from .batch import error_result
+        from .results import error_result
 
         result = error_result(Path(args.submission).name, str(exc))
     if args.json:
@@ -33,34 +35,10 @@ def _grade(args):
     return 0
 
 
-def _exercise_list(text):
-    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [ex for ex in chosen if ex not in _all_exercises()]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"unknown exercise(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(_all_exercises())}")
-    return chosen
-
-
-def _all_exercises():
-    return EXERCISES
-
-
 def _batch(args):
     api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
-              exercises=args.exercises or _all_exercises(), timeout=args.timeout, visibility=args.visibility,
+              exercises=args.exercises or EXERCISES, timeout=args.timeout, visibility=args.visibility,
               progress=not args.no_progress)
-    return 0
-
-
-def _judge(args):
-    from .judge_process import limit_memory
-
-    limit_memory()  # every judge of a batch, forked or a command, runs this
-    result = api.judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
-                       exercises=args.exercises or _all_exercises(), visibility=args.visibility,
-                       handle_signals=True, note=args.note)
-    print(f"{result['submission']}: {result['score']:g} / {result['max_score']:g} -> {args.out_dir}")
     return 0
 
 
@@ -98,9 +76,6 @@ def _positive_float(text):
     return value
 
 
-VISIBILITIES = ["hidden", "after_due_date", "after_published", "visible"]
-
-
 def build_parser():
     parser = argparse.ArgumentParser(prog="cnn-grader", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cnn-grader {__version__}")
@@ -127,7 +102,7 @@ def build_parser():
                        help="skip submissions whose OUT/NAME/result.json already exists")
     batch.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
                        help="inprocess runs student code in the judge process: only for trusted code")
-    batch.add_argument("--exercises", type=_exercise_list, default=None, metavar="ex1,ex2,...",
+    batch.add_argument("--exercises", type=exercise_list, default=None, metavar="ex1,ex2,...",
                        help="grade only these exercises (default: all)")
     batch.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
                        help=f"wall-clock limit per submission (default {JUDGE_TIMEOUT_S:g})")
@@ -137,15 +112,8 @@ def build_parser():
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
 
-    judge = commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder")
-    judge.add_argument("submission")
-    judge.add_argument("--name", required=True)
-    judge.add_argument("--out-dir", required=True)
-    judge.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox")
-    judge.add_argument("--exercises", type=_exercise_list, default=None, metavar="ex1,ex2,...")
-    judge.add_argument("--visibility", choices=VISIBILITIES, default="after_published")
-    judge.add_argument("--note", default="", help="why the batch renamed this submission")
-    judge.set_defaults(run=_judge)
+    judge_command.add_arguments(
+        commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder"))
 
     release = commands.add_parser("release", help="write the bundle students get (no solutions, no hidden tests)")
     release.add_argument("--out", required=True, metavar="DIR")

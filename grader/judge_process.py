@@ -8,9 +8,13 @@ batch (multiprocessing's forkserver): every judge still starts from the same cle
 grader, a test's stand-in) runs as a plain subprocess instead.
 
 Either way a judge runs in a process group of its own (a kill reaches its worker too), writes
-its stderr to a file, and ends like a subprocess: 0, an exit code, or minus a signal number;
+its output to a log file, and ends like a subprocess: 0, an exit code, or minus a signal number;
 and `cnn-grader judge` caps its own memory (`limit_memory`), so a judge that blows up fails
 that submission alone.
+
+`run_judge` is the one runner of judges, for `batch` and the otter bridge alike: a deadline,
+the kill of the judge's process group, the log's tail, the result read back, and one wording
+per way a judge can fail.
 """
 
 from __future__ import annotations
@@ -20,12 +24,20 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import resource
+import signal
 import subprocess
 import sys
 import threading
+import time
 import types
+from typing import NamedTuple
 
-PRELOAD = ["grader.runner", "grader.batch", "grader.feedback", "grader.gradescope"]
+from .files import read_tail
+from .results import TA, read_result
+
+PRELOAD = ["grader.runner", "grader.judge_command", "grader.feedback", "grader.gradescope"]
+LOG_TAIL = 4000  # bytes of a judge's log kept as evidence
+KILL_GRACE_S = 10  # after SIGTERM, before SIGKILL: a judge stops its worker and cleans up
 JUDGE_MEMORY_BYTES = 3 * 1024 ** 3
 """Address space of one judge (RLIMIT_AS). A judge grading the reference peaks at about 0.8 GB
 of address space (torch's libraries and reservations included) and 0.3 GB resident; a reply
@@ -41,10 +53,10 @@ _multiprocessing_lock = threading.Lock()
 class CommandJudge:
     """A judge given as an argv, run as a subprocess."""
 
-    def __init__(self, argv, *, env, cwd, stderr_path):
-        with open(stderr_path, "wb") as stderr:
-            self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                             stderr=stderr, cwd=cwd, env=env, start_new_session=True)
+    def __init__(self, argv, *, env, cwd, log_path):
+        with open(log_path, "wb") as log:
+            self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                             stderr=log, cwd=cwd, env=env, start_new_session=True)
         self.pid = self._process.pid
 
     def wait(self, timeout=None) -> int | None:
@@ -61,10 +73,10 @@ class CommandJudge:
 class ForkedJudge:
     """`entry(argv)` in a process forked from the preloaded server; its return is the exit code."""
 
-    def __init__(self, entry, argv, *, env, cwd, stderr_path):
+    def __init__(self, entry, argv, *, env, cwd, log_path):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)  # only the server's first start uses it
-        self._process = context.Process(target=_forked_main, args=(entry, list(argv), dict(env), cwd, stderr_path),
+        self._process = context.Process(target=_forked_main, args=(entry, list(argv), dict(env), cwd, log_path),
                                         name="cnn-grader-judge", daemon=False)
         with _multiprocessing_lock, _caller_main_hidden():
             self._process.start()
@@ -95,16 +107,16 @@ def _caller_main_hidden():
         sys.modules["__main__"] = main
 
 
-def _forked_main(entry, argv, env, cwd, stderr_path):
+def _forked_main(entry, argv, env, cwd, log_path):
     """In the forked judge: become what `subprocess.Popen(..., start_new_session=True)` makes."""
     os.setsid()
-    stderr = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
-    os.dup2(null, 1)
-    os.dup2(stderr, 2)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
     os.close(null)
-    os.close(stderr)
+    os.close(log)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
@@ -130,19 +142,98 @@ def limit_memory(limit=JUDGE_MEMORY_BYTES):
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def cnn_grader_judge(argv) -> int:
-    """`cnn-grader judge ARGV...`: the default judge."""
-    from .cli import main
-
-    return main(["judge", *argv])
-
-
-def start_judge(judge_command, argv, *, env, cwd, stderr_path):
-    """A running judge for `argv` (the arguments of `cnn-grader judge`).
+def start_judge(judge_command, argv, *, env, cwd, log_path):
+    """A running judge for `argv`.
 
     `judge_command` is a function taking `argv` (forked from the server: it must be importable
     by name), or the argv of a program to run as a subprocess with `argv` appended.
     """
     if callable(judge_command):
-        return ForkedJudge(judge_command, argv, env=env, cwd=cwd, stderr_path=stderr_path)
-    return CommandJudge([*judge_command, *argv], env=env, cwd=cwd, stderr_path=stderr_path)
+        return ForkedJudge(judge_command, argv, env=env, cwd=cwd, log_path=log_path)
+    return CommandJudge([*judge_command, *argv], env=env, cwd=cwd, log_path=log_path)
+
+
+def kill_group(process, sig):
+    """Signal a judge and its worker (they share its process group), unless it has ended."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:  # a forked judge that has not made its group yet
+        try:
+            os.kill(process.pid, sig)
+        except ProcessLookupError:
+            pass
+    except PermissionError:
+        pass
+
+
+def _kill_leftovers(process):
+    """SIGKILL what an ended judge left running in its group (never the judge's pid alone)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:  # no such group: nothing lingers
+        pass
+
+
+class JudgeOutcome(NamedTuple):
+    """How one judge run ended: its result, or why there is none (`failure`, for the student)."""
+
+    result: dict | None
+    failure: str  # "" when there is a result
+    detail: str  # for the TA: the command, its exit status and the log's tail
+    log: str  # the tail of the judge's output
+    seconds: float
+
+
+def run_judge(judge_command, argv, *, result_path, timeout, env, cwd, log_path,
+              tail_bytes=LOG_TAIL, on_start=None, on_end=None) -> JudgeOutcome:
+    """Run one judge (see `start_judge`) with a deadline; never raises for a bad judge.
+
+    Past `timeout` seconds its process group gets SIGTERM, then SIGKILL after KILL_GRACE_S. Its
+    result is `result_path` read back (`results.read_result`) when it exited 0. `on_start` and
+    `on_end` receive the running judge, so that a caller can stop it from another thread.
+    """
+    started = time.monotonic()
+    process = start_judge(judge_command, argv, env=env, cwd=cwd, log_path=log_path)
+    try:
+        if on_start is not None:
+            on_start(process)
+        code = process.wait(timeout)
+        timed_out = code is None
+        if timed_out:
+            kill_group(process, signal.SIGTERM)
+            code = process.wait(KILL_GRACE_S)
+            if code is None:
+                kill_group(process, signal.SIGKILL)
+                code = process.wait()
+    finally:
+        if process.poll() is None:
+            kill_group(process, signal.SIGKILL)
+            process.wait()
+        _kill_leftovers(process)
+        if on_end is not None:
+            on_end(process)
+    seconds = time.monotonic() - started
+    log, _ = read_tail(log_path, tail_bytes)
+    result = read_result(result_path) if code == 0 and not timed_out else None
+    if result is not None:
+        return JudgeOutcome(result, "", "", log, seconds)
+    if timed_out:
+        failure = f"the grader ran out of time on this submission (its limit is {timeout:g} s) and was stopped; {TA}"
+    elif code < 0:
+        failure = f"the grader stopped unexpectedly ({_signal_name(-code)}) while grading this submission; {TA}"
+    elif code:
+        failure = f"the grader failed on this submission (exit code {code}); {TA}"
+    else:
+        failure = f"the grader left no readable result for this submission; {TA}"
+    command = [f"{judge_command.__module__}.{judge_command.__qualname__}"] if callable(judge_command) else judge_command
+    detail = f"judge command: {' '.join([*command, *map(str, argv)])}\nexit: {code}\n{log}"
+    return JudgeOutcome(None, failure, detail, log, seconds)
+
+
+def _signal_name(number):
+    try:
+        return f"killed by {signal.Signals(number).name}"
+    except ValueError:
+        return f"killed by signal {number}"

@@ -117,7 +117,7 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
 def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S, transport=None):
     """A `Submission` over a directory: sandboxed worker, or in-process for trusted code.
 
-    `transport` is a worker already started for `path` (see `grader.api.grade`).
+    `transport` is a worker already started for `path` (see `grader.grading.grade`).
     """
     if transport is None and isolation == "inprocess":
         transport = InProcessTransport(path)

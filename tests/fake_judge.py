@@ -86,9 +86,9 @@ def install():
 def main(argv) -> int:
     """`cnn-grader judge ARGV...` with the fakes: a judge command for forked judges."""
     install()
-    from grader.cli import main as cli_main
+    from grader.judge_command import main as judge_main
 
-    return cli_main(["judge", *argv])
+    return judge_main(argv)
 
 
 if __name__ == "__main__":

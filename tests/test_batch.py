@@ -252,12 +252,12 @@ def test_a_script_without_a_main_guard_can_run_a_batch(tmp_path):
 
 
 def test_judges_are_forked_only_where_the_server_is_private_to_this_user(monkeypatch):
-    from grader import judge_process
+    from grader import judge_command, judge_process
 
     assert [judge_process.forkserver_is_private(v) for v in ((3, 10, 8), (3, 10, 9), (3, 11, 0), (3, 11, 1),
                                                              (3, 12, 0))] == [False, True, False, True, True]
     monkeypatch.setattr(judge_process, "forkserver_is_private", lambda: True)
-    assert batch.default_judge_command() is judge_process.cnn_grader_judge
+    assert batch.default_judge_command() is judge_command.main
     monkeypatch.setattr(judge_process, "forkserver_is_private", lambda: False)
     assert batch.default_judge_command() == [sys.executable, "-m", "grader", "judge"]
 

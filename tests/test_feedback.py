@@ -39,10 +39,10 @@ def sample_result(name="alice", output="epoch 1 loss 0.5\n") -> dict:
 
 
 def test_exercise_list_matches_the_runner():
-    from grader import batch
+    from grader import results
 
     assert feedback.EXERCISES == runner.EXERCISES
-    assert batch.POINTS_PER_EXERCISE == runner.POINTS_PER_EXERCISE
+    assert results.POINTS_PER_EXERCISE == runner.POINTS_PER_EXERCISE  # error results score like graded ones
 
 
 def test_points_formatting():
@@ -121,7 +121,7 @@ def test_markdown_cannot_be_broken_by_messages_or_output():
 
 
 def test_markdown_of_an_error_result():
-    from grader.batch import error_result
+    from grader.results import error_result
 
     text = feedback_markdown(error_result("zed", "the grader stopped; please tell your TA"))
     assert "**Score: 0 / 70**" in text

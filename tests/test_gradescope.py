@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from grader.batch import error_result
+from grader.results import error_result
 from grader.gradescope import EXTRA_KEY, TEST_KEYS, TOP_LEVEL_KEYS, to_gradescope, validate
 from tests.test_feedback import sample_result
 

@@ -29,9 +29,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +37,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Optional
 
+from ..judge_process import JudgeOutcome, run_judge
+from ..results import TA
 from .results import (
     EXTRA_KEY,
     error_results,
@@ -72,6 +72,7 @@ DEFAULTS: dict[str, Any] = {
     "max_bytes": 64 * 1024 * 1024,
 }
 
+LOG_TAIL = 6000  # bytes of the judge's output kept for the instructors' log
 _SKIP_NAMES = {"__pycache__", ".OTTER_LOG", ".git", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 
 
@@ -203,24 +204,14 @@ def sanitize_upload(d: Path) -> list[str]:
 # ---------------------------------------------------------------------------- running the judge
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, OSError):
-        try:
-            proc.kill()
-        except OSError:
-            pass
-
-
-def run_judge(
+def judge_upload(
     target: Path,
     *,
     command: Optional[list[str]] = None,
     timeout: float = DEFAULTS["judge_timeout"],
     workdir: Optional[Path] = None,
-) -> tuple[Optional[dict], str]:
-    """Run ``cnn-grader grade TARGET --json OUT`` in a subprocess; return (result or None, log)."""
+) -> JudgeOutcome:
+    """Run ``cnn-grader grade TARGET --json OUT`` as a subprocess (`judge_process.run_judge`)."""
     cmd = list(command or default_judge_command())
     own_tmp = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="cnn-grader-judge-"))
@@ -229,51 +220,12 @@ def run_judge(
     run_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "OTTER_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    log_path = work / "judge.log"
     try:
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                cmd + ["grade", str(target), "--json", str(out_json)],
-                cwd=run_dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so a timeout kills it all
-            )
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.wait()
-                return None, f"the judge did not finish within {timeout:g} s\n" + _tail(log_path)
-            finally:
-                if proc.poll() is None:
-                    _kill_group(proc)
-            # the judge has exited; make sure nothing it started lingers
-            _kill_group(proc)
-        text = _tail(log_path)
-        if rc != 0:
-            return None, f"the judge exited with code {rc}\n{text}"
-        try:
-            with open(out_json, encoding="utf-8") as f:
-                result = json.load(f)
-        except (OSError, ValueError) as e:
-            return None, f"the judge wrote no readable result ({e})\n{text}"
-        if not isinstance(result, dict) or "exercises" not in result or "score" not in result:
-            return None, f"the judge's result has no score/exercises\n{text}"
-        return result, text
+        return run_judge(cmd, ["grade", str(target), "--json", str(out_json)], result_path=out_json,
+                         timeout=timeout, env=env, cwd=run_dir, log_path=work / "judge.log", tail_bytes=LOG_TAIL)
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def _tail(path: Path, limit: int = 6000) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return ""
-    return data[-limit:].decode("utf-8", "replace")
 
 
 def grade_directory(submission_dir: Path, config: dict[str, Any], *, clear: bool) -> tuple[dict, str]:
@@ -300,35 +252,18 @@ def grade_directory(submission_dir: Path, config: dict[str, Any], *, clear: bool
         if target is None:
             message = staged_error
             return failure_results(message, duration_s=time.monotonic() - t0), message
-        result, log = run_judge(
+        outcome = judge_upload(
             target,
             command=cfg["judge_command"],
             timeout=float(cfg["judge_timeout"]),
             workdir=private / "judge",
         )
-        if result is None:
-            if log.startswith("the judge did not finish"):
-                message = (f"the grader ran out of time on this submission (its limit is "
-                           f"{float(cfg['judge_timeout']):g} s) and was stopped; this is not your "
-                           "fault: please tell your TA")
-            else:
-                message = _rejection(log) or (
-                    "the grader failed on this submission; this is not your fault: please tell your TA"
-                )
-            return failure_results(message, detail=log, duration_s=time.monotonic() - t0), log
-        return judge_results(result, visibility=cfg["visibility"]), log
+        if outcome.result is None:
+            return (failure_results(outcome.failure, detail=outcome.detail, duration_s=time.monotonic() - t0),
+                    outcome.detail)
+        return judge_results(outcome.result, visibility=cfg["visibility"]), outcome.log
     finally:
         shutil.rmtree(private, ignore_errors=True)
-
-
-def _rejection(log: str) -> str:
-    """The judge's student-facing reason for refusing an upload (``cnn-grader: error: ...``)."""
-    if "the judge exited with code 2" not in log:
-        return ""
-    for line in reversed(log.splitlines()):
-        if line.startswith("cnn-grader: error: "):
-            return line.removeprefix("cnn-grader: error: ").strip()
-    return ""
 
 
 def empty_notebook():
@@ -376,8 +311,7 @@ class JudgePlugin(AbstractOtterPlugin):
             tb = traceback.format_exc()
             self.judge_log = tb
             self.gradescope = failure_results(
-                "the autograder failed on this submission; this is not your fault: "
-                "please tell your TA",
+                f"the autograder failed on this submission; {TA}",
                 detail=tb,
                 duration_s=time.monotonic() - t0,
             )
@@ -485,7 +419,7 @@ def gradescope_main(autograder_dir: str = "/autograder") -> int:
     except BaseException:  # noqa: BLE001
         print(traceback.format_exc(), flush=True)
         gs = failure_results(
-            "the autograder failed on this submission; this is not your fault: please tell your TA"
+            f"the autograder failed on this submission; {TA}"
         )
     write_gradescope(gs, results_path)
     return 0

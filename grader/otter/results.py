@@ -47,12 +47,12 @@ def judge_results(result: Mapping[str, Any], *, visibility: str = "after_publish
 def failure_results(message: str, *, detail: str = "", duration_s: float = 0.0) -> dict:
     """Gradescope results for a submission the judge could not grade: 0 points, the reason.
 
-    Built like ``cnn-grader batch`` builds its error results (:func:`grader.batch.error_result`
+    Built like ``cnn-grader batch`` builds its error results (:func:`grader.results.error_result`
     through the shared writer), but visible at once, so the student can fix the upload and
     resubmit. ``detail`` is for instructors only (it goes to the autograder's hidden stdout).
     """
     try:
-        from ..batch import error_result
+        from ..results import error_result
 
         result = error_result("submission", _text(message, 2000), detail=detail or None,
                               duration_s=max(0.0, float(duration_s)))
