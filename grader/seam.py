@@ -138,10 +138,7 @@ class InProcessTransport:
         started = time.monotonic()
         reply, reply_buffers = self.dispatcher.handle(request, request_buffers)
         self.charged_s += time.monotonic() - started
-        try:
-            return codec.read_reply(io.BytesIO(codec.pack(reply, reply_buffers)).read, request_id)
-        except codec.CodecError as exc:  # as the worker link reports an unreadable reply
-            raise WorkerCrashed(f"{name} sent a reply the grader can't read: {exc}") from None
+        return codec.read_reply(io.BytesIO(codec.pack(reply, reply_buffers)).read, request_id)
 
     def close(self):
         pass
@@ -184,8 +181,10 @@ class Submission:
             timeout = min(timeout, left)
         try:
             reply, value = self._transport.request(op, exercise, name, args, kwargs, timeout)
-        except codec.CodecError as exc:  # replies that can't be read are WorkerCrashed: this is ours
-            raise GraderError(f"the grader could not send its arguments to {what}: {exc}") from None
+        except codec.CodecError as exc:
+            # The worker link reports a reply it can't read as WorkerCrashed, so this is the
+            # judge's own request (or a reply of trusted in-process code): the grader's failure.
+            raise GraderError(f"the grader's request for {what} failed in the codec: {exc}") from None
         except (StudentTimeout, WorkerCrashed) as exc:
             # Don't pay for the same hang again; a module that breaks on import is broken for good.
             if exercise is not None and not getattr(exc, "module_loaded", True):

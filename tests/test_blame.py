@@ -69,16 +69,14 @@ def test_a_broken_probe_scores_zero_and_is_flagged_for_a_human(submission_dir, t
     """Through pytest and the runner's collector, as a hidden suite's test would run."""
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "conftest.py").write_text(textwrap.dedent("""
+    # A name of its own, and no conftest.py: the real hidden suites may be in sys.modules.
+    (suite / "test_blame_suite_ex1.py").write_text(textwrap.dedent("""
         import pytest
+        from tests.test_blame import blame_test_broken_probe
 
         @pytest.fixture
         def sub(pytestconfig):
             return pytestconfig.cnn_submission
-    """))
-    (suite / "test_ex1.py").write_text(textwrap.dedent("""
-        import pytest
-        from tests.test_blame import blame_test_broken_probe
 
         @pytest.mark.points(2)
         def test_uses_a_broken_probe(sub):
@@ -132,10 +130,10 @@ def test_an_unregistered_probe_or_unencodable_argument_fails_in_the_judge(submis
 
     with pytest.raises(GraderError, match="not a registered probe"):
         sub.run(ex4_soft_ce_gradient, torch.zeros(1, 2), torch.zeros(1, 2))
-    with pytest.raises(GraderError, match="could not send its arguments"):
+    with pytest.raises(GraderError, match="request for .* failed in the codec"):
         sub.run(PROBES["ex4_soft_ce_gradient"], object(), torch.zeros(1, 2))
     assert transport.requests == []
-    with pytest.raises(GraderError, match="could not send its arguments"):
+    with pytest.raises(GraderError, match="request for .* failed in the codec"):
         Submission(InProcessTransport(submission_dir)).ex1.conv2d_output_size(object())
 
 
