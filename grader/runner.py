@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from . import __version__
+from .failures import GraderError
 from .paths import HIDDEN_DIR
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
-from .failures import GraderError
 from .seam import InProcessTransport, Submission, failure_status
 
 SUBMISSION_BUDGET_S = 300.0
