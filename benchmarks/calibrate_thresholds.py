@@ -53,14 +53,14 @@ def ex6_run(module, i):
     reference = load_module("ex6")
     X_tr, y_tr, X_va, y_va = reference.make_dataset(per_class=test_ex6.EVAL_PER_CLASS, seed=5000 + i)
     X_eval, y_eval = torch.cat([X_tr, X_va]), torch.cat([y_tr, y_va])
-    out = training.ex6_train_and_predict(lambda ex: module, 1000 + i, test_ex6.GRADING_EPOCHS, X_eval)
+    out = training.ex6_train_and_predict(module, 1000 + i, test_ex6.GRADING_EPOCHS, X_eval)
     return out, y_eval
 
 
 def ex7_run(module, i):
     X_tr, y_tr, X_va, y_va = cnnlab.make_line_dataset(per_class=test_ex7.EVAL_PER_CLASS, seed=5000 + i)
     X_eval, y_eval = torch.cat([X_tr, X_va]), torch.cat([y_tr, y_va])
-    out = training.ex7_train_and_predict(lambda ex: module, 1000 + i, test_ex7.GRADING_EPOCHS, X_eval, 42 + i)
+    out = training.ex7_train_and_predict(module, 1000 + i, test_ex7.GRADING_EPOCHS, X_eval, 42 + i)
     return out, y_eval
 
 

@@ -20,3 +20,12 @@ class StudentTimeout(StudentCodeError):
 
 class WorkerCrashed(StudentCodeError):
     status = "error"
+
+
+class GraderError(Exception):
+    """The grader itself failed: raised in the judge before anything was sent (a probe called
+    with the wrong arguments, an unregistered probe, arguments that can't be encoded), or a
+    probe that fails on the reference too. Scores 0 until a human regrades it."""
+
+    status = "grader_error"
+    student_message = "the grader failed on this test; your TA has been told"

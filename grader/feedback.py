@@ -20,6 +20,7 @@ STATUS_LABELS = {
     "failed": ("❌", "failed"),
     "error": ("💥", "error"),
     "timeout": ("⏱️", "timed out"),
+    "grader_error": ("🛠️", "grader error, to be regraded by your TA"),  # the grader's fault, not yours
 }
 EXERCISE_TITLES = {
     "ex1": "shapes", "ex2": "mixup", "ex3": "cutout", "ex4": "soft cross-entropy",
@@ -182,7 +183,8 @@ def feedback_markdown(result: dict) -> str:
         lines.append("Your code printed nothing while it was graded.")
     lines += ["", "---", "",
               "Statuses: ✅ passed · ❌ failed (a wrong answer) · 💥 error (your code raised an "
-              "exception or crashed) · ⏱️ timed out. Questions about a result? Ask your TA, "
+              "exception or crashed) · ⏱️ timed out · 🛠️ grader error (the grader itself failed; "
+              "your TA regrades the test). Questions about a result? Ask your TA, "
               f"and mention grader version {result.get('grader_version', '?')}.", ""]
     return "\n".join(lines)
 

@@ -35,7 +35,7 @@ EXTRA_KEY = "cnn_grader"
 OUTPUT_LIMIT = 2000
 WHEN = {"hidden": "once your instructor shares them", "after_due_date": "after the due date",
         "after_published": "when your instructor publishes the grades", "visible": "below"}
-STATUS_PREFIX = {"error": "Error: ", "timeout": "Timed out: "}
+STATUS_PREFIX = {"error": "Error: ", "timeout": "Timed out: ", "grader_error": "Grader error: "}
 
 
 def to_gradescope(result: dict, *, visibility: str = "after_published",

@@ -15,9 +15,11 @@ import pytest
 import torch
 
 from . import __version__
+from .failures import GraderError
 from .paths import HIDDEN_DIR
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
 from .seam import InProcessTransport, Submission, failure_status
+
 SUBMISSION_BUDGET_S = 300.0
 
 
@@ -49,7 +51,7 @@ class _Collector:
             status, message = _classify(call.excinfo)
         elif report.skipped:
             status, message = "failed", "skipped"
-        self.records[item.nodeid] = {
+        record = self.records[item.nodeid] = {
             "exercise": exercise,
             "name": item.name,
             "score": points if status == "passed" else 0.0,
@@ -59,6 +61,8 @@ class _Collector:
             # Tests marked `public` repeat a check of the public tests: students may see them at once.
             "visibility": "visible" if item.get_closest_marker("public") else "hidden",
         }
+        if status == "grader_error":  # for the TA who regrades it; the student sees `message`
+            record["grader_detail"] = str(call.excinfo.value)[:2000]
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -69,6 +73,8 @@ def _classify(excinfo) -> tuple[str, str]:
     if excinfo is None:
         return "error", "the test could not run"
     exc = excinfo.value
+    if isinstance(exc, GraderError):
+        return exc.status, exc.student_message
     status = failure_status(exc)
     if status is not None:
         if getattr(exc, "_from_student", False):
@@ -104,7 +110,8 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
         raise RuntimeError(f"the hidden suites did not run (pytest exit {code}): {collector.errors}")
     results = {}
     for exercise in exercises:
-        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message", "visibility")}
+        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message", "visibility",
+                                    "grader_detail") if k in r}
                  for r in collector.records.values() if r["exercise"] == exercise]
         results[exercise] = {
             "score": round(sum(t["score"] for t in tests), 6),
@@ -140,6 +147,8 @@ def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES
         submission.close()
     return {
         "submission": name or Path(path).name,
+        # A grader error scores 0 until a human regrades it; older documents lack this key.
+        "needs_human": any(t["status"] == "grader_error" for e in per_exercise.values() for t in e["tests"]),
         "score": round(sum(e["score"] for e in per_exercise.values()), 6),
         "max_score": round(sum(e["max_score"] for e in per_exercise.values()), 6),
         "exercises": per_exercise,

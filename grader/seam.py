@@ -5,25 +5,40 @@ transport: the worker process of `sandbox.py` in production, or a dispatcher in 
 for fast local checks. Either way the same codec round-trip happens, request ids included, so
 results look the same. A transport answers `(reply head, decoded value)`.
 Student failures come back as exceptions the runner can classify (see `failure_status`).
+
+Blame: a failure is the grader's (`GraderError`) only if the judge raises it before sending
+(a probe called with the wrong arguments, an unregistered probe, arguments the codec can't
+carry), or if a probe that failed in the worker fails on the reference too. Every other
+worker-side failure is the student's: student code can shape any traceback or message.
 """
 
 from __future__ import annotations
 
 import builtins
+import inspect
 import io
 import time
+from pathlib import Path
 
-from .failures import NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
+from .failures import GraderError, NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
+from .paths import SOLUTIONS_DIR
 from .sandboxed import codec
 from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
 from .sandboxed.layout import MODULES
-from .sandboxed.worker import Dispatcher
 
 DEFAULT_CALL_TIMEOUT = 10.0
 
 
+# Worker-side failure kinds that a probe's own bug could cause, so they are checked on the
+# reference; an import failure, NotImplementedError or exit() is the submission's alone.
+REPLAYED_KINDS = ("exception", "codec")
+
+
 def failure_status(exc: BaseException) -> str | None:
-    """'failed' for a wrong answer, 'error'/'timeout' for a broken run, None if not ours."""
+    """'failed' for a wrong answer, 'error'/'timeout' for a broken run, 'grader_error' for the
+    grader's own failure, None if not ours."""
+    if isinstance(exc, GraderError):
+        return exc.status
     if isinstance(exc, StudentCodeError):
         return exc.status
     if getattr(exc, "_from_student", False):
@@ -56,6 +71,49 @@ def raise_remote(error: dict, what: str):
     raise exc
 
 
+def bind_probe(probe, args, kwargs) -> tuple[str, str]:
+    """(wire name, exercise) of a registered probe, once `args`/`kwargs` fit its signature.
+
+    Runs in the judge before anything is sent, so a wrong call is a `GraderError` here."""
+    from .sandboxed.tasks import PROBES  # torch and cnnlab: only suites that run probes need them
+
+    name = getattr(probe, "__name__", None)
+    if not isinstance(name, str) or PROBES.get(name) is not probe:
+        raise GraderError(f"{probe!r} is not a registered probe")
+    try:
+        inspect.signature(probe).bind(None, *args, **kwargs)  # None stands for the loaded module
+    except TypeError as exc:
+        raise GraderError(f"probe {name} called with the wrong arguments: {exc}") from None
+    return name, probe.probe_exercise
+
+
+_reference = None
+
+
+def _reference_transport():
+    """An in-process reference, shared by the whole judge process: replays are rare."""
+    global _reference
+    if _reference is None:
+        _reference = InProcessTransport(SOLUTIONS_DIR)
+    return _reference
+
+
+def check_against_reference(transport, exercise, name, args, kwargs, error: dict):
+    """Raise `GraderError` if probe `name`, which failed with `error` on the submission, also
+    fails on the reference; return quietly if the reference passes (then it is the student's)."""
+    if getattr(transport, "is_reference", False):
+        reply = {"ok": False, "error": error}
+    else:
+        try:
+            reply, _ = _reference_transport().request("task", exercise, name, args, kwargs, None)
+        except Exception as exc:  # noqa: BLE001 - the reference run is the grader's own
+            reply = {"ok": False, "error": {"type": type(exc).__name__, "message": str(exc)}}
+    if reply.get("ok") is not True:
+        ref_error = reply.get("error") if type(reply.get("error")) is dict else {}
+        raise GraderError(f"probe {name} fails on the reference too: "
+                          f"{ref_error.get('type', '?')}: {str(ref_error.get('message', ''))[:500]}")
+
+
 class InProcessTransport:
     """Runs the submission in this process. For trusted code (the reference) and fast checks."""
 
@@ -64,7 +122,12 @@ class InProcessTransport:
     _count = 0
 
     def __init__(self, root):
+        # Imported here: the worker's module installs its `eager` stand-in when a Dispatcher is
+        # built, and a judge that only talks to a sandboxed worker never needs it.
+        from .sandboxed.worker import Dispatcher
+
         self.charged_s = 0.0  # wall time of the calls: trusted code, nothing else runs beside it
+        self.is_reference = Path(root).resolve() == Path(SOLUTIONS_DIR).resolve()
         InProcessTransport._count += 1
         self.dispatcher = Dispatcher(root, module_prefix=f"_cnn_grader_{InProcessTransport._count}_")
 
@@ -82,7 +145,7 @@ class InProcessTransport:
 
 
 class Submission:
-    """What hidden tests see as `sub` (and `ref`): exercises as attributes, plus tasks."""
+    """What hidden tests see as `sub` (and `ref`): exercises as attributes, plus probes (`run`)."""
 
     def __init__(self, transport, *, total_budget_s: float | None = None):
         self._transport = transport
@@ -98,9 +161,13 @@ class Submission:
     def value(self, exercise, name):
         return self._request("value", exercise, name, (), {}, DEFAULT_CALL_TIMEOUT, f"{name}")
 
-    def task(self, name, *args, timeout=DEFAULT_CALL_TIMEOUT, exercise=None, what=None, **kwargs):
-        """Run a named task beside the submission; `exercise` scopes timeouts and crashes."""
-        return self._request("task", exercise, name, args, kwargs, timeout, what or f"{name}")
+    def run(self, probe, *args, timeout=DEFAULT_CALL_TIMEOUT, what=None, **kwargs):
+        """Run a registered probe (see grader.sandboxed.tasks) beside the submission.
+
+        `sub.run(ex6_train_and_predict, seed, epochs, X_eval, timeout=60, what="training ...")`:
+        the probe loads its own exercise; `what` names the student code in messages."""
+        name, exercise = bind_probe(probe, args, kwargs)
+        return self._request("task", exercise, name, args, kwargs, timeout, what or name)
 
     def _request(self, op, exercise, name, args, kwargs, timeout, what):
         for key in ((exercise,), (exercise, name)):
@@ -114,6 +181,10 @@ class Submission:
             timeout = min(timeout, left)
         try:
             reply, value = self._transport.request(op, exercise, name, args, kwargs, timeout)
+        except codec.CodecError as exc:
+            # The worker link reports a reply it can't read as WorkerCrashed, so this is the
+            # judge's own request (or a reply of trusted in-process code): the grader's failure.
+            raise GraderError(f"the grader's request for {what} failed in the codec: {exc}") from None
         except (StudentTimeout, WorkerCrashed) as exc:
             # Don't pay for the same hang again; a module that breaks on import is broken for good.
             if exercise is not None and not getattr(exc, "module_loaded", True):
@@ -122,7 +193,10 @@ class Submission:
                 self._poisoned[(exercise, name)] = (StudentTimeout, f"{what} timed out earlier, so it was not run again")
             raise
         if reply.get("ok") is not True:
-            raise_remote(reply.get("error") if type(reply.get("error")) is dict else {}, what)
+            error = reply.get("error") if type(reply.get("error")) is dict else {}
+            if op == "task" and error.get("kind") in REPLAYED_KINDS:
+                check_against_reference(self._transport, exercise, name, args, kwargs, error)
+            raise_remote(error, what)
         return value
 
     def close(self):

@@ -1,6 +1,6 @@
 """Hidden suite for ex1 (shapes): 10 points.
 
-Size functions are checked in batches through the `ex1_size_cases` task (one seam call per
+Size functions are checked in batches through the `ex1_size_cases` probe (one seam call per
 test); `trace_shapes` needs live layers, so it runs through `ex1_trace_cases`, which builds
 the layers beside the student code and records any forward that runs.
 """
@@ -9,17 +9,17 @@ import re
 
 import pytest
 
+from grader.sandboxed.tasks.shapes import ex1_size_cases, ex1_trace_cases
+
 SIZE_TASK_TIMEOUT = 20
 
 
 def _size_cases(who, func, cases):
-    return who.task("ex1_size_cases", func, cases, exercise="ex1", what=f"{func}()",
-                    timeout=SIZE_TASK_TIMEOUT)
+    return who.run(ex1_size_cases, func, cases, what=f"{func}()", timeout=SIZE_TASK_TIMEOUT)
 
 
 def _trace_cases(who, cases):
-    return who.task("ex1_trace_cases", cases, exercise="ex1", what="trace_shapes()",
-                    timeout=SIZE_TASK_TIMEOUT)
+    return who.run(ex1_trace_cases, cases, what="trace_shapes()", timeout=SIZE_TASK_TIMEOUT)
 
 
 def _call_text(func, args, kwargs):

@@ -2,7 +2,7 @@
 
 Expected values come from PyTorch itself (torch.log_softmax, F.cross_entropy) computed here,
 in the judge, or from the reference. Gradients and the forbidden-function audit run through
-the tasks in grader/sandboxed/tasks/soft_ce.py, beside the student code.
+the probes in grader/sandboxed/tasks/soft_ce.py, beside the student code.
 """
 
 import pytest
@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.hidden.checks import check_raises, check_tensor
+from grader.sandboxed.tasks.soft_ce import ex4_log_softmax_audit, ex4_soft_ce_gradient
 
 TASK_TIMEOUT = 20
 
@@ -23,8 +24,8 @@ def _soft_targets(n, c, seed):
 
 
 def _audit(sub, logits, dim=-1, grad_weights=None):
-    return sub.task("ex4_log_softmax_audit", logits, dim=dim, grad_weights=grad_weights,
-                    exercise="ex4", what="log_softmax()", timeout=TASK_TIMEOUT)
+    return sub.run(ex4_log_softmax_audit, logits, dim=dim, grad_weights=grad_weights,
+                   what="log_softmax()", timeout=TASK_TIMEOUT)
 
 
 HUGE = torch.tensor([[1e4, 0.0, -1e4],
@@ -82,8 +83,8 @@ def test_log_softmax_and_soft_cross_entropy_gradients_match_torch(sub):
 
     t = _soft_targets(5, 4, seed=11)
     for reduction in ("mean", "sum"):
-        got = sub.task("ex4_soft_ce_gradient", z, t, reduction=reduction, exercise="ex4",
-                       what="soft_cross_entropy()", timeout=TASK_TIMEOUT)
+        got = sub.run(ex4_soft_ce_gradient, z, t, reduction=reduction,
+                      what="soft_cross_entropy()", timeout=TASK_TIMEOUT)
         assert got["differentiable"], (
             f"soft_cross_entropy(..., reduction={reduction!r}) returned a tensor without a gradient")
         leaf = z.clone().requires_grad_(True)

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from grader.hidden.checks import check_array, check_raises, check_tensor
+from grader.sandboxed.tasks.training import MAX_PARAMS_EX6, ex6_model_summary, ex6_train_and_predict
 from grader.seam import Seeded
 
 NUM_CLASSES = 5
@@ -93,11 +94,12 @@ def test_make_dataset_matches_reference_for_seed(sub, ref):
 
 @pytest.mark.points(1)
 def test_build_model_gives_logits_within_parameter_budget(sub):
-    entries = sub.task("ex6_model_summary", [None, 3], exercise="ex6", what="build_model()")
+    entries = sub.run(ex6_model_summary, [None, 3], what="build_model()")
     for entry, classes in zip(entries, (NUM_CLASSES, 3)):
         call = "build_model()" if entry["num_classes"] is None else f"build_model(num_classes={classes})"
         assert entry["is_module"], f"{call} should return an nn.Module"
-        assert entry["params"] <= 100_000, f"{call} has {entry['params']:,} parameters; the limit is 100,000"
+        assert entry["params"] <= MAX_PARAMS_EX6, (
+            f"{call} has {entry['params']:,} parameters; the limit is {MAX_PARAMS_EX6:,}")
         assert "error" not in entry, f"{call} failed on a [3, 1, 16, 16] batch: {entry.get('error')}"
         assert entry["shape"] == [3, classes], (
             f"{call} gave logits of shape {tuple(entry['shape'])} for 3 images, expected (3, {classes})")
@@ -112,10 +114,10 @@ def test_build_model_gives_logits_within_parameter_budget(sub):
 def test_model_trained_on_your_dataset_classifies_reference_images(sub, ref):
     X_train, y_train, X_val, y_val = ref.ex6.make_dataset(per_class=EVAL_PER_CLASS, seed=EVAL_SEED)
     X_eval, y_eval = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
-    out = sub.task("ex6_train_and_predict", TRAIN_SEED, GRADING_EPOCHS, X_eval, timeout=60,
-                   exercise="ex6", what="training build_model() on make_dataset()")
+    out = sub.run(ex6_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval, timeout=60,
+                  what="training build_model() on make_dataset()")
     assert out["logits"] is not None, (
-        f"build_model() has {out['params']:,} parameters (limit 100,000), so it was not trained")
+        f"build_model() has {out['params']:,} parameters (limit {MAX_PARAMS_EX6:,}), so it was not trained")
     logits = out["logits"]
     assert isinstance(logits, torch.Tensor) and tuple(logits.shape) == (len(y_eval), NUM_CLASSES), (
         f"the trained model should give logits of shape ({len(y_eval)}, {NUM_CLASSES}), got "

@@ -1,7 +1,7 @@
 """Hidden suite of exercise 7 (a flatten head): 10 points.
 
 Student code is reached only through `sub` (and the reference through `ref`); see conftest.
-Models are built and run inside the worker by the tasks in grader/sandboxed/tasks/training.py;
+Models are built and run inside the worker by the probes in grader/sandboxed/tasks/training.py;
 only shapes, counts, logits and error messages come back.
 """
 
@@ -10,6 +10,8 @@ import torch
 
 import cnnlab
 from grader.hidden.checks import check_raises, check_tensor
+from grader.sandboxed.tasks.training import (ex7_features_layers, ex7_forward_fixed_weights, ex7_inspect,
+                                              ex7_train_and_predict, ex7_wrong_size)
 
 SIZES = (16, 20, 28, 32)
 CLASS_COUNTS = (4, 3)
@@ -57,8 +59,8 @@ def _describe(layer):
 
 @pytest.mark.points(1)
 def test_features_is_the_lab_conv_stack(sub, ref):
-    got = sub.task("ex7_features_layers", 20, exercise="ex7", what="FlattenHeadCNN(input_size=20).features")
-    want = ref.task("ex7_features_layers", 20)
+    got = sub.run(ex7_features_layers, 20, what="FlattenHeadCNN(input_size=20).features")
+    want = ref.run(ex7_features_layers, 20)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g == w, (f"FlattenHeadCNN().features differs from the lab's conv stack at layer {i}: "
                         f"got {_describe(g)}, expected {_describe(w)}")
@@ -70,8 +72,8 @@ def test_features_is_the_lab_conv_stack(sub, ref):
 @pytest.fixture(scope="module")
 def inspected(sub, ref):
     """Shapes and parameter counts of FlattenHeadCNN for every size and class count, both sides."""
-    got = sub.task("ex7_inspect", list(SIZES), list(CLASS_COUNTS), exercise="ex7", what="FlattenHeadCNN")
-    want = ref.task("ex7_inspect", list(SIZES), list(CLASS_COUNTS))
+    got = sub.run(ex7_inspect, list(SIZES), list(CLASS_COUNTS), what="FlattenHeadCNN")
+    want = ref.run(ex7_inspect, list(SIZES), list(CLASS_COUNTS))
     return list(zip(got, want))
 
 
@@ -105,7 +107,7 @@ def test_parameter_counts_for_several_input_sizes(inspected):
 @pytest.mark.points(1)
 def test_forward_rejects_wrong_input_size_naming_expected_size(sub):
     for size, shape in ((20, [2, 1, 16, 16]), (16, [2, 1, 16, 20]), (28, [1, 1, 32, 32])):
-        got = sub.task("ex7_wrong_size", size, shape, exercise="ex7", what="FlattenHeadCNN.forward()")
+        got = sub.run(ex7_wrong_size, size, shape, what="FlattenHeadCNN.forward()")
         what = f"FlattenHeadCNN(input_size={size}) called on a {shape[2]}x{shape[3]} input"
         assert got["raised"] is not None, f"{what} should raise ValueError, but it returned normally"
         assert got["raised"] == "ValueError", f"{what} should raise ValueError, but raised {got['type']}: {got['message']}"
@@ -116,8 +118,8 @@ def test_forward_rejects_wrong_input_size_naming_expected_size(sub):
 @pytest.mark.points(1)
 def test_forward_matches_reference_with_identical_weights(sub, ref):
     for size, classes, seed in ((20, 4, 5), (16, 3, 6)):
-        got = sub.task("ex7_forward_fixed_weights", size, classes, seed, exercise="ex7", what="FlattenHeadCNN.forward()")
-        want = ref.task("ex7_forward_fixed_weights", size, classes, seed)
+        got = sub.run(ex7_forward_fixed_weights, size, classes, seed, what="FlattenHeadCNN.forward()")
+        want = ref.run(ex7_forward_fixed_weights, size, classes, seed)
         check_tensor(got, want, f"FlattenHeadCNN(num_classes={classes}, input_size={size}) with the same "
                      "weights as the reference: logits", atol=1e-4, rtol=1e-4)
 
@@ -127,8 +129,8 @@ def test_forward_matches_reference_with_identical_weights(sub, ref):
 def test_trains_to_accuracy_threshold_on_lab_data(sub):
     X_train, y_train, X_val, y_val = cnnlab.make_line_dataset(per_class=EVAL_PER_CLASS, seed=EVAL_SEED)
     X_eval, y_eval = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
-    out = sub.task("ex7_train_and_predict", TRAIN_SEED, GRADING_EPOCHS, X_eval, DATA_SEED, timeout=60,
-                   exercise="ex7", what="training FlattenHeadCNN() on the lab's data")
+    out = sub.run(ex7_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval, DATA_SEED, timeout=60,
+                  what="training FlattenHeadCNN() on the lab's data")
     logits = out["logits"]
     assert isinstance(logits, torch.Tensor) and tuple(logits.shape) == (len(y_eval), 4), (
         f"the trained FlattenHeadCNN() should give logits of shape ({len(y_eval)}, 4), got "

@@ -1,8 +1,11 @@
-"""Named tasks: work that needs live objects (models, layers, generators) runs here,
-beside the student code, and hands back plain data only.
+"""Probes: work that needs live objects (models, layers, generators) runs here, beside the
+student code, and hands back plain data only.
 
-Each task is `task(load, *args, **kwargs)`, where `load("ex6")` returns the submission's
-module for that exercise. Topic modules register themselves with `@task`.
+A probe is `fn(module, *args, **kwargs)`, registered with `@probe("ex6")`: the worker passes
+the submission's module of that exercise. Hidden suites import the function and call
+`sub.run(fn, *args)`; the judge binds the arguments to this signature before sending and
+sends only the registered name, so the wire stays plain data and a typo fails in the judge.
+Each probe documents its return value as a TypedDict (carried as a plain dict).
 """
 
 from __future__ import annotations
@@ -10,12 +13,25 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-TASKS = {}
+from ..layout import MODULES
+
+PROBES = {}  # registered name -> function; the function's `probe_exercise` says what it loads
 
 
-def task(fn):
-    TASKS[fn.__name__] = fn
-    return fn
+def probe(exercise):
+    """Register `fn` as a probe of `exercise`, under its function name (unique across exercises)."""
+    if exercise not in MODULES:
+        raise ValueError(f"unknown exercise {exercise!r}")
+
+    def register(fn):
+        old = PROBES.get(fn.__name__)
+        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise ValueError(f"two probes are named {fn.__name__!r}")
+        fn.probe_exercise = exercise
+        PROBES[fn.__name__] = fn
+        return fn
+
+    return register
 
 
 def _snapshot(value):

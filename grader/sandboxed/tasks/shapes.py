@@ -1,4 +1,4 @@
-"""ex1 tasks: things about `shapes.py` that need live layers or many calls at once.
+"""ex1 probes: things about `shapes.py` that need live layers or many calls at once.
 
 `trace_shapes` takes real `nn.Module`s, which can't cross the seam, so the judge sends a
 plain description of the layers; they are built here, beside the student code, with every
@@ -8,11 +8,34 @@ forward replaced by a recorder (the contract says no forward may run).
 from __future__ import annotations
 
 import numbers
+from typing import TypedDict
 
 import torch
 from torch import nn
 
-from . import task
+from . import probe
+
+
+class ErrorInfo(TypedDict):
+    type: str
+    is_value_error: bool
+    message: str
+
+
+class SizeCase(TypedDict, total=False):
+    """Either `kind` and `value` (and `repr` when it is not an int or tuple of ints), or `error`."""
+    kind: str  # "int", "tuple" or the type name of what came back
+    value: object
+    repr: str
+    error: ErrorInfo
+
+
+class TraceCase(TypedDict):
+    shapes: list | None  # int tuples
+    well_formed: bool  # a list of tuples of ints, as the contract says
+    returned: str | None  # type name
+    error: ErrorInfo | None
+    forward_calls: list  # indices of layers whose forward ran; -1 is the container
 
 # Layer types a hidden test may ask for (the supported ones and a few unsupported ones).
 LAYER_TYPES = {
@@ -41,15 +64,15 @@ def _describe_return(value):
     return {"kind": type(value).__name__, "value": None, "repr": repr(value)[:100]}
 
 
-@task
-def ex1_size_cases(load, func, cases):
+@probe("ex1")
+def ex1_size_cases(shapes, func, cases) -> list[SizeCase]:
     """Call `shapes.<func>(*args, **kwargs)` for every `(args, kwargs)` case.
 
     Returns one dict per case: `{"kind": "int"|"tuple"|<type name>, "value": ...}` or
     `{"error": {...}}`. NotImplementedError propagates (the seam reports it as such)."""
     if func not in ("conv2d_output_size", "pool2d_output_size"):
         raise ValueError(f"unknown size function {func!r}")
-    fn = getattr(load("ex1"), func)
+    fn = getattr(shapes, func)
     out = []
     for args, kwargs in cases:
         try:
@@ -109,13 +132,13 @@ def _trace_one(fn, description, input_shape):
     return result
 
 
-@task
-def ex1_trace_cases(load, cases):
+@probe("ex1")
+def ex1_trace_cases(shapes, cases) -> list[TraceCase]:
     """Run the submission's `trace_shapes` on each `(description, input_shape)` case.
 
     Returns per case: `shapes` (list of int tuples, or None), `well_formed` (a list of tuples
     of ints, as the contract says), `returned` (type name), `error` (None or
     `{"type", "is_value_error", "message"}`) and `forward_calls` (indices of layers whose
     forward ran; -1 is the container)."""
-    fn = load("ex1").trace_shapes
+    fn = shapes.trace_shapes
     return [_trace_one(fn, description, input_shape) for description, input_shape in cases]

@@ -1,4 +1,4 @@
-"""ex4 tasks: gradients, and which forbidden helpers `log_softmax` calls.
+"""ex4 probes: gradients, and which forbidden helpers `log_softmax` calls.
 
 Autograd graphs can't cross the seam, so gradients are computed here and returned as
 tensors. To see whether the student's `log_softmax` leans on a built-in softmax, every
@@ -9,11 +9,27 @@ any alias of one in the student's module namespace) and restored afterwards.
 from __future__ import annotations
 
 import contextlib
+from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
-from . import task
+from . import probe
+
+
+class LogSoftmaxAudit(TypedDict):
+    forbidden: list  # labels of forbidden functions called, in order
+    returned: str  # type name of what came back
+    output: torch.Tensor | None
+    differentiable: bool
+    grad: torch.Tensor | None
+
+
+class SoftCeGradient(TypedDict):
+    returned: str
+    loss: torch.Tensor | None
+    differentiable: bool
+    grad: torch.Tensor | None
 
 # (owner, attribute, label shown to the student)
 FORBIDDEN = [
@@ -86,14 +102,13 @@ def _leaf(values):
     return values.detach().clone().requires_grad_(True)
 
 
-@task
-def ex4_log_softmax_audit(load, logits, dim=-1, grad_weights=None):
+@probe("ex4")
+def ex4_log_softmax_audit(module, logits, dim=-1, grad_weights=None) -> LogSoftmaxAudit:
     """Call the submission's log_softmax(logits, dim) on a leaf tensor.
 
     Returns `output` (detached tensor, or None with `returned` naming what came back),
     `forbidden` (labels of forbidden functions called, in order), `differentiable`, and
     `grad`: d(sum(output * grad_weights))/d(logits) when grad_weights is given."""
-    module = load("ex4")
     z = _leaf(logits)
     with recording_forbidden(module) as called:
         out = module.log_softmax(z, dim=dim)
@@ -109,11 +124,10 @@ def ex4_log_softmax_audit(load, logits, dim=-1, grad_weights=None):
     return result
 
 
-@task
-def ex4_soft_ce_gradient(load, logits, soft_targets, reduction="mean"):
+@probe("ex4")
+def ex4_soft_ce_gradient(module, logits, soft_targets, reduction="mean") -> SoftCeGradient:
     """Gradient of the submission's soft_cross_entropy(logits, soft_targets, reduction).sum()
     with respect to the logits; returns `loss`, `differentiable` and `grad`."""
-    module = load("ex4")
     z = _leaf(logits)
     loss = module.soft_cross_entropy(z, soft_targets, reduction=reduction)
     result = {"returned": type(loss).__name__, "loss": None, "differentiable": False, "grad": None}

@@ -1,4 +1,4 @@
-"""Tasks of exercises 6 and 7: work on live student models that runs beside the student
+"""Probes of exercises 6 and 7: work on live student models that runs beside the student
 code and hands back plain data only.
 
 - ex6: `ex6_model_summary`, `ex6_train_and_predict` (trains on the student's `make_dataset`).
@@ -16,15 +16,47 @@ from __future__ import annotations
 
 import math
 import zlib
+from typing import TypedDict
 
 import torch
 from torch import nn
 
 import cnnlab
 
-from . import task
+from . import probe
 
-MAX_PARAMS_EX6 = 100_000
+MAX_PARAMS_EX6 = 100_000  # the hidden suite imports it: one number on both sides of the seam
+
+
+class TrainResult(TypedDict):
+    params: int
+    logits: torch.Tensor | None  # None when the model is over its parameter budget
+    history: list  # validation accuracy after each epoch (floats)
+
+
+class ModelSummaryEntry(TypedDict, total=False):
+    num_classes: int | None  # None: `build_model()` with its default
+    is_module: bool
+    params: int  # the rest only when `is_module`
+    shape: list
+    dtype: str
+    looks_like_probabilities: bool
+    error: str  # instead of shape/dtype when the forward pass failed
+
+
+class InspectEntry(TypedDict, total=False):
+    size: int
+    num_classes: int
+    error: str  # construction failed; nothing else then
+    params: int
+    features_shape: list | str  # a shape, or a one-line failure
+    logits_shape: list | str
+
+
+class WrongSize(TypedDict, total=False):
+    raised: str | None  # nearest builtin exception class, None if it returned normally
+    type: str
+    message: str
 
 
 def _params(model) -> int:
@@ -69,9 +101,6 @@ def _train_and_predict(model_fn, data, seed, epochs, X_eval, max_params=None):
     return _seeded(seed, run)
 
 
-# ---------------------------------------------------------------- ex5
-
-
 # ---------------------------------------------------------------- ex6
 
 
@@ -82,10 +111,9 @@ def _check_dataset(data, where):
     return tuple(torch.Tensor.as_subclass(t, torch.Tensor).detach() for t in data)
 
 
-@task
-def ex6_model_summary(load, num_classes_list, batch=3, seed=0):
+@probe("ex6")
+def ex6_model_summary(mod, num_classes_list, batch=3, seed=0) -> list[ModelSummaryEntry]:
     """For `build_model()` and `build_model(num_classes=c)`: parameters and logits' shape/dtype."""
-    mod = load("ex6")
     x = torch.rand(batch, 1, 16, 16, generator=torch.Generator().manual_seed(seed))
     out = []
     for c in num_classes_list:
@@ -105,10 +133,9 @@ def ex6_model_summary(load, num_classes_list, batch=3, seed=0):
     return out
 
 
-@task
-def ex6_train_and_predict(load, seed, epochs, X_eval):
+@probe("ex6")
+def ex6_train_and_predict(mod, seed, epochs, X_eval) -> TrainResult:
     """Train `build_model()` on the student's `make_dataset(seed=seed)`; logits for `X_eval`."""
-    mod = load("ex6")
     data = _check_dataset(mod.make_dataset(seed=seed), "make_dataset()")
     return _train_and_predict(mod.build_model, data, seed, epochs, X_eval, max_params=MAX_PARAMS_EX6)
 
@@ -140,10 +167,9 @@ def _leaves(module):
     return [m for m in module.modules() if next(m.children(), None) is None]
 
 
-@task
-def ex7_features_layers(load, input_size=16, num_classes=4):
+@probe("ex7")
+def ex7_features_layers(mod, input_size=16, num_classes=4) -> list[list]:
     """The leaf layers of `model.features`, described by `_describe_layer`."""
-    mod = load("ex7")
     model = _seeded(0, lambda: mod.FlattenHeadCNN(num_classes=num_classes, input_size=input_size))
     features = getattr(model, "features", None)
     if not isinstance(features, nn.Module):
@@ -151,10 +177,9 @@ def ex7_features_layers(load, input_size=16, num_classes=4):
     return [_describe_layer(m) for m in _leaves(features)]
 
 
-@task
-def ex7_inspect(load, sizes, num_classes_list, batch=2):
+@probe("ex7")
+def ex7_inspect(mod, sizes, num_classes_list, batch=2) -> list[InspectEntry]:
     """For each (input size, num_classes): parameters, and the shapes `features` and the model give."""
-    mod = load("ex7")
     out = []
     for size in sizes:
         x = torch.rand(batch, 1, size, size, generator=torch.Generator().manual_seed(size))
@@ -189,25 +214,23 @@ def _fill_by_shape(model, seed):
             p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(fan_in))
 
 
-@task
-def ex7_forward_fixed_weights(load, input_size, num_classes, seed, batch=4):
+@probe("ex7")
+def ex7_forward_fixed_weights(mod, input_size, num_classes, seed, batch=4) -> torch.Tensor:
     """Logits of `FlattenHeadCNN` with shape-determined weights on a fixed random batch."""
-    mod = load("ex7")
     model = _seeded(seed, lambda: mod.FlattenHeadCNN(num_classes=num_classes, input_size=input_size))
     _fill_by_shape(model, seed)
     x = torch.rand(batch, 1, input_size, input_size, generator=torch.Generator().manual_seed(seed))
     return _logits(model, x)
 
 
-@task
-def ex7_wrong_size(load, input_size, shape):
+@probe("ex7")
+def ex7_wrong_size(mod, input_size, shape) -> WrongSize:
     """Call a model built for `input_size` on zeros of `shape`: what did it raise?"""
-    mod = load("ex7")
     model = _seeded(0, lambda: mod.FlattenHeadCNN(input_size=input_size))
     try:
         with torch.no_grad():
             model(torch.zeros(shape))
-    except Exception as exc:  # noqa: BLE001 - the point of the task
+    except Exception as exc:  # noqa: BLE001 - the point of the probe
         if isinstance(exc, NotImplementedError):
             raise
         builtin = next(c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins")
@@ -215,10 +238,9 @@ def ex7_wrong_size(load, input_size, shape):
     return {"raised": None}
 
 
-@task
-def ex7_train_and_predict(load, seed, epochs, X_eval, data_seed):
+@probe("ex7")
+def ex7_train_and_predict(mod, seed, epochs, X_eval, data_seed) -> TrainResult:
     """Train `FlattenHeadCNN()` on the lab's `make_line_dataset(seed=data_seed)`; logits for `X_eval`."""
-    mod = load("ex7")
     data = cnnlab.make_line_dataset(seed=data_seed)
     return _train_and_predict(lambda: mod.FlattenHeadCNN(num_classes=4, input_size=16),
                               data, seed, epochs, X_eval)
