@@ -25,8 +25,14 @@ def test_registry_and_course_folders_agree():
     folders = {p.name for p in registry.COURSE_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert sorted(folders - set(IDS)) == [], f"folders in {registry.COURSE_DIR} with no line in registry.txt"
     assert sorted(set(IDS) - folders) == [], "registry.txt lines with no folder"
-    student_folders = {p.name for p in EXERCISES_DIR.iterdir() if p.is_dir() and p.name.startswith("ex")}
-    assert student_folders == set(IDS), "exercises/ and the registry name the same exercises"
+    elsewhere = {
+        "exercises/": {p.name for p in EXERCISES_DIR.iterdir() if p.is_dir() and p.name.startswith("ex")},
+        "solutions/": {p.name for p in SOLUTIONS_DIR.iterdir() if p.is_dir() and p.name.startswith("ex")},
+        "grader/hidden/": {p.stem.removeprefix("test_") for p in HIDDEN_DIR.glob("test_ex*.py")},
+        "tests/bugzoo/": {p.stem for p in BUGZOO_DIR.glob("ex*.py")},
+    }
+    assert {where: sorted(found ^ set(IDS)) for where, found in elsewhere.items()} == {w: [] for w in elsewhere}, \
+        "an exercise outside the registry, or one of the registry's missing"
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
