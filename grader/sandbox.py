@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import importlib.util
+import json
 import os
 import pwd
 import resource
@@ -36,7 +37,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups, seccomp
+from . import cgroups, registry, seccomp
+from .sandboxed import layout
 from .sandboxed.layout import MODULES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -164,6 +166,8 @@ def make_kit(dest: Path) -> Path:
     shutil.copytree(PACKAGE_DIR / "sandboxed", dest / "sandboxed", ignore=ignore)
     shutil.copytree(_package_dir("cnnlab"), dest / "cnnlab", ignore=ignore)
     shutil.copyfile(PACKAGE_DIR / "sandboxed" / "boot.py", dest / "boot.py")
+    # The kit has no grader.*: sandboxed/layout.py reads the registry's module map from here.
+    (dest / "sandboxed" / layout.COURSE_JSON).write_text(json.dumps(registry.course_data()), encoding="utf-8")
     for path in (dest, *dest.rglob("*")):  # the worker may run as another user (Docker)
         path.chmod(0o755 if path.is_dir() else 0o644)
     return dest

@@ -27,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import types  # noqa: E402
 
+from grader import registry  # noqa: E402 - torch-free, like this whole file
+
 # A stand-in for grader.runner; `install` puts it in place of the real one.
 runner = types.ModuleType("grader.runner")
-runner.EXERCISES = ("ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7")
+runner.EXERCISES = registry.ids()
 
 
 class NoWorker:

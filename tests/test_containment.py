@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import api, cgroups, sandbox, seccomp
+from grader import api, cgroups, registry, sandbox, seccomp
 from grader.worker_link import WorkerTransport
 from tests.graded import grade, make_submission, module_path
 
 ROOT_JUDGE = os.geteuid() == 0
+FULL_MARKS = registry.total_points()
 pytestmark = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="needs bubblewrap (apt-get install bubblewrap)")
 needs_root = pytest.mark.skipif(not ROOT_JUDGE, reason="the root-judge attacks need a judge running as root")
 needs_cgroups = pytest.mark.skipif(cgroups.unavailable_reason() is not None,
@@ -200,7 +201,7 @@ def _batch(folder, out, jobs):
 def _honest_alone(tmp_path):
     make_submission(tmp_path / "alone" / "victim", "reference")
     rows, results = _batch(tmp_path / "alone", tmp_path / "out-alone", jobs=1)
-    assert float(rows["victim"]["total"]) == 70
+    assert float(rows["victim"]["total"]) == FULL_MARKS
     return results["victim"]["duration_s"]
 
 
@@ -214,7 +215,7 @@ def test_a_cpu_hog_does_not_slow_its_neighbour(tmp_path):
     _plant(module_path(hog, "ex1"), CPU_HOG.format(seconds=round(alone_s * 1.5, 1)))
     rows, results = _batch(folder, tmp_path / "out", jobs=2)
     victim = results["victim"]
-    assert victim["score"] == 70 and not victim.get("error"), victim
+    assert victim["score"] == FULL_MARKS and not victim.get("error"), victim
     assert victim["duration_s"] <= 1.5 * alone_s, (victim["duration_s"], alone_s)
 
 
@@ -225,7 +226,7 @@ def test_a_tmpfs_fill_does_not_starve_its_neighbour(tmp_path):
     filler = make_submission(folder / "a-filler", "reference")
     _plant(module_path(filler, "ex1"), TMPFS_FILL)
     rows, results = _batch(folder, tmp_path / "out", jobs=2)
-    assert float(rows["victim"]["total"]) == 70 and not results["victim"].get("error"), results["victim"]
+    assert float(rows["victim"]["total"]) == FULL_MARKS and not results["victim"].get("error"), results["victim"]
     limits = sandbox.Limits()
     filled = int(re.search(r"PROBE filled_mib (\d+)", results["a-filler"]["output"])[1])
     assert filled <= (limits.tmp_bytes + limits.shm_bytes) // sandbox.MIB

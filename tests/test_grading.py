@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader import runner
+from grader import registry, runner
 from grader.paths import EXERCISES_DIR, SOLUTIONS_DIR
 from tests.graded import grade
 
@@ -23,13 +23,13 @@ def test_reference_scores_full_marks_in_the_sandbox(reference_sandboxed):
     result = reference_sandboxed
     failed = [(ex, t) for ex, r in result["exercises"].items() for t in r["tests"] if t["status"] != "passed"]
     assert failed == []
-    assert result["score"] == result["max_score"] == 70
-    assert {ex: r["max_score"] for ex, r in result["exercises"].items()} == {f"ex{i}": 10 for i in range(1, 8)}
+    assert result["score"] == result["max_score"] == registry.total_points()
+    assert {ex: r["max_score"] for ex, r in result["exercises"].items()} == {ex.id: ex.points for ex in registry.exercises()}
 
 
 def test_stubs_score_zero_with_a_clear_message_each():
     result = grade(EXERCISES_DIR)
-    assert result["score"] == 0 and result["max_score"] == 70
+    assert result["score"] == 0 and result["max_score"] == registry.total_points()
     for ex, r in result["exercises"].items():
         for t in r["tests"]:
             assert t["status"] != "passed" and "not implemented yet" in t["message"], (ex, t)

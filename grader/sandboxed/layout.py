@@ -1,13 +1,36 @@
-"""The seven exercises and their module files: the one list every part of the grader uses.
+"""The exercises and their module files: the one list every part of the grader uses, derived
+from the exercise registry (grader/registry.py, grader/course/).
 
-Standard library only, so the light parts of the judge (archive, batch, feedback) can import
-it without loading torch.
+Standard library only, and no import of grader.*: this package is copied alone into the
+sandboxed worker's kit. In the judge (imported as grader.sandboxed.layout) it asks the registry;
+in the kit (imported as sandboxed.layout) it reads course.json, which sandbox.make_kit wrote
+beside it from the registry.
 """
 
-MODULES = {
-    "ex1": "shapes", "ex2": "mixup", "ex3": "cutout", "ex4": "soft_ce",
-    "ex5": "metrics", "ex6": "square_border", "ex7": "flatten_head",
-}
+import importlib
+import json
+from pathlib import Path
+
+COURSE_JSON = "course.json"
+
+
+def _course() -> list[dict]:
+    parent = (__package__ or "").rpartition(".")[0]
+    if parent:  # the judge: by name at run time, so the kit's code holds no edge to grader.*
+        return importlib.import_module(f"{parent}.registry").course_data()["exercises"]
+    path = Path(__file__).resolve().parent / COURSE_JSON
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["exercises"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ImportError(f"{path}: the worker kit's exercise list is missing or invalid ({exc}); "
+                          "kits are made by grader.sandbox.make_kit") from None
+
+
+_EXERCISES = _course()
+MODULES = {ex["id"]: ex["module"] for ex in _EXERCISES}
 EXERCISES = tuple(MODULES)
-POINTS_PER_EXERCISE = 10
+POINTS = {ex["id"]: ex["points"] for ex in _EXERCISES}
+# Legacy: one number for every exercise, kept for the code that still assumes it (batch's
+# error results, the release README). None when the manifests disagree; use POINTS instead.
+POINTS_PER_EXERCISE = next(iter(POINTS.values())) if len(set(POINTS.values())) == 1 else None
 MODULE_FILES = {exercise: f"{module}.py" for exercise, module in MODULES.items()}
