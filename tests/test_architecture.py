@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from grader import registry
+
 PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 
 BELOW = {  # layer -> the layers it may import (besides its own)
@@ -42,6 +44,8 @@ LAYERS = {
     "grader.cgroups": "core",
     "grader.seccomp": "core",
     "grader.results": "core",
+    "grader.registry": "core",
+    "grader.templates.pack_submission": "core",  # the students' pack script; stdlib only in the bundle
     # the worker kit: copied into the sandbox alone (see test_worker_kit_imports_only_itself)
     "grader.sandboxed": "core",
     "grader.sandboxed.boot": "core",
@@ -64,12 +68,13 @@ LAYERS = {
     "grader.grading": "judge",
     "grader.hidden.checks": "judge",
     "grader.hidden.conftest": "judge",
-    **{f"grader.hidden.test_ex{n}": "judge" for n in range(1, 8)},
+    **{f"grader.hidden.test_{exercise}": "judge" for exercise in registry.ids()},
     # views
     "grader.feedback": "views",
     "grader.gradescope": "views",
     # apps
     "grader.judge_process": "apps",
+    "grader.rubric": "apps",
     "grader.publish": "apps",
     "grader.judge_command": "apps",
     "grader.batch": "apps",
