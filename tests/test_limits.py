@@ -59,7 +59,7 @@ def test_sandbox_limits_are_the_worker_fields():
 
 
 def test_old_constants_read_the_defaults():
-    from grader import archive, batch, judge_process, runner, worker_link
+    from grader import archive, batch, judge_process, release, runner, worker_link
     from grader.otter import plugin
 
     d = limits.DEFAULT
@@ -69,6 +69,7 @@ def test_old_constants_read_the_defaults():
     assert plugin.DEFAULTS["judge_timeout"] == d.otter_judge_timeout_s
     assert worker_link.STARTUP_TIMEOUT == d.startup_timeout_s
     assert archive.MAX_TOTAL_BYTES == d.archive_total_bytes
+    assert f"timeout = {d.public_test_timeout_s:g}\n" in release._pyproject({})
 
 
 def test_no_exercise_overrides_today():
