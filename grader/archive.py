@@ -31,14 +31,15 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from .limits import DEFAULT as LIMITS
 from .sandboxed.layout import MODULE_FILES
 
 MIB = 1024 * 1024
-MAX_FILE_BYTES = 5 * MIB
-MAX_TOTAL_BYTES = 50 * MIB
-MAX_ENTRIES = 10_000
-MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_MIN_BYTES
-RATIO_MIN_BYTES = 1 * MIB
+MAX_FILE_BYTES = LIMITS.archive_file_bytes
+MAX_TOTAL_BYTES = LIMITS.archive_total_bytes
+MAX_ENTRIES = LIMITS.archive_entries
+MAX_RATIO = LIMITS.archive_ratio  # uncompressed / compressed, for entries above RATIO_MIN_BYTES
+RATIO_MIN_BYTES = LIMITS.archive_ratio_min_bytes
 CHUNK = 64 * 1024
 
 def _mb(n: int) -> str:

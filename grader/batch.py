@@ -39,7 +39,8 @@ from .judge_process import kill_group, run_judge
 from .publish import RESULT, load_result, publish
 from .results import error_result
 
-JUDGE_TIMEOUT_S = 15 * 60
+from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
+JUDGE_TIMEOUT_S = _LIMITS.judge_timeout_s
 CSV_NAME = "grades.csv"
 # Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
 RESERVED_NAMES = frozenset({CSV_NAME, "report.html", "report", "class", "similarity", "regrade"})

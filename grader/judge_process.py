@@ -36,9 +36,11 @@ from .files import read_tail
 from .results import TA, read_result
 
 PRELOAD = ["grader.runner", "grader.judge_command", "grader.feedback", "grader.gradescope"]
-LOG_TAIL = 4000  # bytes of a judge's log kept as evidence
-KILL_GRACE_S = 10  # after SIGTERM, before SIGKILL: a judge stops its worker and cleans up
-JUDGE_MEMORY_BYTES = 3 * 1024 ** 3
+from .limits import DEFAULT as LIMITS  # noqa: E402 - every limit is in docs/limits.md
+
+LOG_TAIL = LIMITS.judge_log_tail_bytes  # bytes of a judge's log kept as evidence
+KILL_GRACE_S = LIMITS.judge_kill_grace_s  # after SIGTERM, before SIGKILL: a judge stops its worker and cleans up
+JUDGE_MEMORY_BYTES = LIMITS.judge_memory_bytes
 """Address space of one judge (RLIMIT_AS). A judge grading the reference peaks at about 0.8 GB
 of address space (torch's libraries and reservations included) and 0.3 GB resident; a reply
 from the worker may add up to about 0.8 GB while it is read (codec.MAX_REPLY_BYTES). 3 GiB

@@ -26,10 +26,12 @@ REGISTRY_NAME = "registry.txt"
 MANIFEST_NAME = "manifest.toml"
 ID_PATTERN = re.compile(r"ex[1-9][0-9]*")
 MODULE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-# The [limits] keys a manifest may set (per-exercise overrides, in seconds). A Limits object
-# will read them; until then they are parsed and checked so that a typo fails early.
+# The [limits] keys a manifest may set (per-exercise overrides, in seconds): the fields of
+# grader.limits.Limits marked `override` (tests/test_limits.py checks the two agree). Checked
+# here, so that a typo fails when the course is read.
 LIMIT_KEYS = {
     "call_timeout_s": "one call into the student's code",
+    "task_timeout_s": "one probe that runs a batch of cases",
     "training_timeout_s": "one training run of the student's model",
 }
 MANIFEST_KEYS = {"module", "title", "points", "limits"}

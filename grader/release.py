@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from .files import write_atomic
+from .limits import DEFAULT as LIMITS
 from .paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
 from .sandboxed.layout import MODULES, POINTS_PER_EXERCISE
 
@@ -181,7 +182,7 @@ packages = ["cnnlab"]
 [tool.pytest.ini_options]
 testpaths = ["exercises"]
 # A test that runs longer than this (an endless loop?) stops with a clear message.
-timeout = 120
+timeout = {LIMITS.public_test_timeout_s:g}
 '''
 
 

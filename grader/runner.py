@@ -20,7 +20,8 @@ from .paths import HIDDEN_DIR
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
 from .seam import InProcessTransport, Submission, failure_status
 
-SUBMISSION_BUDGET_S = 300.0
+from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
+SUBMISSION_BUDGET_S = _LIMITS.submission_budget_s
 
 
 class _Collector:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cgroups, registry, seccomp
+from .limits import DEFAULT as LIMITS
 from .sandboxed import layout
 from .sandboxed.layout import MODULES
 
@@ -53,15 +54,17 @@ _CLONE_NEWNS, _MS_REC, _MS_PRIVATE, _MS_BIND, _PR_SET_NO_NEW_PRIVS = 0x20000, 0x
 
 @dataclass(frozen=True)
 class Limits:
-    cpu_seconds: int = 120  # RLIMIT_CPU of each process
-    memory_bytes: int = 4096 * MIB  # RLIMIT_AS of each process, and the cgroup's memory limit
-    processes: int = 64  # RLIMIT_NPROC, and the cgroup's task limit
-    file_bytes: int = 8 * MIB  # RLIMIT_FSIZE
-    cpu_cores: float = 1.0  # the cgroup's CPU quota
-    tmp_bytes: int = 256 * MIB  # the sandbox's /tmp
-    shm_bytes: int = 64 * MIB  # the sandbox's /dev/shm
-    dev_bytes: int = 64 * 1024  # the sandbox's /dev (device nodes and links only; read-only)
+    """One worker's limits: the `worker_*` fields of grader.limits.Limits (docs/limits.md), under
+    the short names the sandbox code uses."""
 
+    cpu_seconds: int = LIMITS.worker_cpu_seconds  # RLIMIT_CPU of each process
+    memory_bytes: int = LIMITS.worker_memory_bytes  # RLIMIT_AS of each process, and the cgroup's memory limit
+    processes: int = LIMITS.worker_processes  # RLIMIT_NPROC, and the cgroup's task limit
+    file_bytes: int = LIMITS.worker_file_bytes  # RLIMIT_FSIZE
+    cpu_cores: float = LIMITS.worker_cpu_cores  # the cgroup's CPU quota
+    tmp_bytes: int = LIMITS.worker_tmp_bytes  # the sandbox's /tmp
+    shm_bytes: int = LIMITS.worker_shm_bytes  # the sandbox's /dev/shm
+    dev_bytes: int = LIMITS.worker_dev_bytes  # the sandbox's /dev (device nodes and links only; read-only)
 
 def bwrap_path() -> str | None:
     """bubblewrap, if it is installed and can make namespaces here (a container may forbid it)."""

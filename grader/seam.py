@@ -20,14 +20,12 @@ import io
 import time
 from pathlib import Path
 
+from . import limits
 from .failures import GraderError, NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
 from .paths import SOLUTIONS_DIR
 from .sandboxed import codec
 from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
 from .sandboxed.layout import MODULES
-
-DEFAULT_CALL_TIMEOUT = 10.0
-
 
 # Worker-side failure kinds that a probe's own bug could cause, so they are checked on the
 # reference; an import failure, NotImplementedError or exit() is the submission's alone.
@@ -159,17 +157,20 @@ class Submission:
         return _ExerciseProxy(self, exercise)
 
     def value(self, exercise, name):
-        return self._request("value", exercise, name, (), {}, DEFAULT_CALL_TIMEOUT, f"{name}")
+        return self._request("value", exercise, name, (), {}, None, f"{name}")
 
-    def run(self, probe, *args, timeout=DEFAULT_CALL_TIMEOUT, what=None, **kwargs):
+    def run(self, probe, *args, timeout=None, what=None, **kwargs):
         """Run a registered probe (see grader.sandboxed.tasks) beside the submission.
 
         `sub.run(ex6_train_and_predict, seed, epochs, X_eval, timeout=60, what="training ...")`:
-        the probe loads its own exercise; `what` names the student code in messages."""
+        the probe loads its own exercise; `what` names the student code in messages. Without a
+        `timeout`, the exercise's `call_timeout_s` applies (grader.limits)."""
         name, exercise = bind_probe(probe, args, kwargs)
         return self._request("task", exercise, name, args, kwargs, timeout, what or name)
 
     def _request(self, op, exercise, name, args, kwargs, timeout, what):
+        if timeout is None:
+            timeout = (limits.for_exercise(exercise) if exercise else limits.DEFAULT).call_timeout_s
         for key in ((exercise,), (exercise, name)):
             if key in self._poisoned:
                 cls, message = self._poisoned[key]
@@ -219,9 +220,9 @@ class _FunctionProxy:
 
     def __call__(self, *args, **kwargs):
         return self._submission._request("call", self._exercise, self._name, args, kwargs,
-                                         DEFAULT_CALL_TIMEOUT, f"{self._name}()")
+                                         None, f"{self._name}()")
 
     def probe(self, *args, **kwargs):
         """Call and also report {'result', 'inputs_unchanged', 'rng_next'}."""
         return self._submission._request("probe", self._exercise, self._name, args, kwargs,
-                                         DEFAULT_CALL_TIMEOUT, f"{self._name}()")
+                                         None, f"{self._name}()")

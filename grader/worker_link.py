@@ -21,14 +21,15 @@ from pathlib import Path
 from . import sandbox
 from .failures import StudentTimeout, WorkerCrashed
 from .files import read_tail
+from .limits import DEFAULT as LIMITS
 from .sandboxed import framing
 
-STARTUP_TIMEOUT = 60.0
-LOG_TAIL_BYTES = 4000
+STARTUP_TIMEOUT = LIMITS.startup_timeout_s
+LOG_TAIL_BYTES = LIMITS.worker_log_tail_bytes
 # A call's limit is charged on the worker's own CPU time, so a neighbour's load never costs a
 # student points; code that sleeps or blocks is stopped by a wall clock this many times longer.
-WALL_BACKSTOP_FACTOR = 3.0
-CLOCK_POLL_S = 0.25  # how often a long call's CPU time is read
+WALL_BACKSTOP_FACTOR = LIMITS.wall_backstop_factor
+CLOCK_POLL_S = LIMITS.clock_poll_s  # how often a long call's CPU time is read
 
 
 class WorkerTransport:

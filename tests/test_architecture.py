@@ -7,7 +7,7 @@ An import of `grader.a.b` is an edge to that module only (not to the packages ab
 Layers, lowest first (a module may import its own layer and the layers listed under it):
 
 - core: what every part needs and that needs no part: the exercise list, result documents,
-  failures, files, inert text, the kernel's limits, paths, and the sandboxed worker kit;
+  failures, files, inert text, the grader's and the kernel's limits, paths, and the sandboxed worker kit;
 - judge: grading one submission in this process (archive, sandbox, worker link, seam, runner,
   the hidden suites);
 - views: what a result looks like to people (feedback, Gradescope's results.json);
@@ -45,6 +45,7 @@ LAYERS = {
     "grader.seccomp": "core",
     "grader.results": "core",
     "grader.registry": "core",
+    "grader.limits": "core",  # every time and size limit; stdlib and the registry only
     "grader.templates.pack_submission": "core",  # the students' pack script; stdlib only in the bundle
     # the worker kit: copied into the sandbox alone (see test_worker_kit_imports_only_itself)
     "grader.sandboxed": "core",

@@ -6,10 +6,11 @@ Both are `grader.seam.Submission` proxies, so only plain data crosses. Run a sui
 
 import pytest
 
+from grader.limits import DEFAULT as LIMITS
 from grader.paths import SOLUTIONS_DIR
 from grader.seam import InProcessTransport, Submission
 
-DEFAULT_TIMEOUT_S = 60
+DEFAULT_TIMEOUT_S = LIMITS.test_timeout_s  # of a test without its own marker; pytest.ini sets none
 
 
 def pytest_addoption(parser):

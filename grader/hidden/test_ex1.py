@@ -9,9 +9,10 @@ import re
 
 import pytest
 
+from grader import limits
 from grader.sandboxed.tasks.shapes import ex1_size_cases, ex1_trace_cases
 
-SIZE_TASK_TIMEOUT = 20
+SIZE_TASK_TIMEOUT = limits.for_exercise("ex1").task_timeout_s
 
 
 def _size_cases(who, func, cases):

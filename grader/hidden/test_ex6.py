@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from grader import limits
 from grader.hidden.checks import check_array, check_raises, check_tensor
 from grader.sandboxed.tasks.training import MAX_PARAMS_EX6, ex6_model_summary, ex6_train_and_predict
 from grader.seam import Seeded
@@ -110,11 +111,12 @@ def test_build_model_gives_logits_within_parameter_budget(sub):
 
 
 @pytest.mark.points(2)
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(2 * limits.for_exercise("ex6").training_timeout_s)
 def test_model_trained_on_your_dataset_classifies_reference_images(sub, ref):
     X_train, y_train, X_val, y_val = ref.ex6.make_dataset(per_class=EVAL_PER_CLASS, seed=EVAL_SEED)
     X_eval, y_eval = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
-    out = sub.run(ex6_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval, timeout=60,
+    out = sub.run(ex6_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval,
+                  timeout=limits.for_exercise("ex6").training_timeout_s,
                   what="training build_model() on make_dataset()")
     assert out["logits"] is not None, (
         f"build_model() has {out['params']:,} parameters (limit {MAX_PARAMS_EX6:,}), so it was not trained")

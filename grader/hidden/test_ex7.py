@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import cnnlab
+from grader import limits
 from grader.hidden.checks import check_raises, check_tensor
 from grader.sandboxed.tasks.training import (ex7_features_layers, ex7_forward_fixed_weights, ex7_inspect,
                                               ex7_train_and_predict, ex7_wrong_size)
@@ -125,11 +126,12 @@ def test_forward_matches_reference_with_identical_weights(sub, ref):
 
 
 @pytest.mark.points(2)
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(2 * limits.for_exercise("ex7").training_timeout_s)
 def test_trains_to_accuracy_threshold_on_lab_data(sub):
     X_train, y_train, X_val, y_val = cnnlab.make_line_dataset(per_class=EVAL_PER_CLASS, seed=EVAL_SEED)
     X_eval, y_eval = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
-    out = sub.run(ex7_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval, DATA_SEED, timeout=60,
+    out = sub.run(ex7_train_and_predict, TRAIN_SEED, GRADING_EPOCHS, X_eval, DATA_SEED,
+                  timeout=limits.for_exercise("ex7").training_timeout_s,
                   what="training FlattenHeadCNN() on the lab's data")
     logits = out["logits"]
     assert isinstance(logits, torch.Tensor) and tuple(logits.shape) == (len(y_eval), 4), (

@@ -64,15 +64,17 @@ ENTRY_NOTEBOOK = "cnn_grader_entry.ipynb"
 #: what our autograder puts into the submission directory (everything else there is the student's)
 OTTER_OWNED = frozenset({"tests", ENTRY_NOTEBOOK})
 
+from ..limits import DEFAULT as LIMITS  # noqa: E402 - every limit is in docs/limits.md
+
 DEFAULTS: dict[str, Any] = {
     "judge_command": None,  # argv of `cnn-grader`; None: [sys.executable, "-P", "-m", "grader"]
-    "judge_timeout": 1800,  # seconds for the whole judge run
+    "judge_timeout": LIMITS.otter_judge_timeout_s,  # seconds for the whole judge run
     "visibility": "after_published",  # of the judge's (hidden) tests and the total on Gradescope
-    "max_files": 2000,
-    "max_bytes": 64 * 1024 * 1024,
+    "max_files": LIMITS.upload_max_files,
+    "max_bytes": LIMITS.upload_max_bytes,
 }
 
-LOG_TAIL = 6000  # bytes of the judge's output kept for the instructors' log
+LOG_TAIL = LIMITS.otter_log_tail_bytes  # bytes of the judge's output kept for the instructors' log
 _SKIP_NAMES = {"__pycache__", ".OTTER_LOG", ".git", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 
 
