@@ -2,15 +2,15 @@
 
 Expected values come from PyTorch itself (torch.log_softmax, F.cross_entropy) computed here,
 in the judge, or from the reference. Gradients and the forbidden-function audit run through
-the probes in grader/sandboxed/tasks/soft_ce.py, beside the student code.
+the probes in grader/course/ex4/probes.py, beside the student code.
 """
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.hidden.checks import check_raises, check_tensor
-from grader.sandboxed.tasks.soft_ce import ex4_log_softmax_audit, ex4_soft_ce_gradient
+from grader.course.checks import check_raises, check_tensor
+from grader.course.ex4.probes import ex4_log_softmax_audit, ex4_soft_ce_gradient
 
 TASK_TIMEOUT = 20
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from grader.sandboxed.tasks.shapes import ex1_size_cases, ex1_trace_cases
+from grader.course.ex1.probes import ex1_size_cases, ex1_trace_cases
 
 SIZE_TASK_TIMEOUT = 20
 
