@@ -90,7 +90,9 @@ COPY docker/entrypoint.sh /usr/local/bin/cnn-grader-entrypoint
 # to site-packages, which the workers must read. Then /opt/cnn-grader becomes root:judge,
 # 0750/0640: the judge (group judge) reads it, nobody writes it, no worker user (student,
 # studentN: not members of group judge) can even list it.
-# The worker kit's sources (grader/sandboxed, cnnlab) are world-readable inside that tree:
+# Staff-only parts (grader/course/exN: hidden suites, probes, bug zoos) and solutions stay
+# 0640. The worker kit's sources (grader/sandboxed, cnnlab) are world-readable inside that tree
+# (the course's probes are read by the judge alone, which copies them into each kit):
 # the judge copies them, modes included, into each worker's directory for the worker to run;
 # they are not secret, and the workers still can't reach them under /opt/cnn-grader.
 RUN set -eu; \

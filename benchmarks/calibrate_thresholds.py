@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/calibrate_thresholds.py [--seeds 24]
 
 Trains the reference (and a few bug-zoo mutants) with exactly the grading tasks of
-grader/sandboxed/tasks/training.py, the grading budget and evaluation-set size of the hidden
+grader/course/ex6/probes.py and ex7/probes.py, the grading budget and evaluation-set size of the hidden
 suites, over many seeds: training seed (model initialisation) and evaluation images change
 with every seed, and so does the ex7 training data (lab data set seed 42 + i). Prints one
 Markdown table row per (exercise, model) with the accuracy distribution, and the threshold
@@ -26,10 +26,13 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 import cnnlab  # noqa: E402
-from grader.hidden import test_ex6, test_ex7  # noqa: E402  (thresholds, budget, eval sizes)
-from grader.sandboxed.tasks import training  # noqa: E402
+from grader.course.ex6 import test_ex6  # noqa: E402
+from grader.course.ex7 import test_ex7  # noqa: E402  (thresholds, budget, eval sizes)
+from grader.course.ex6 import probes as probes6  # noqa: E402
+from grader.course.ex7 import probes as probes7  # noqa: E402
 from grader.sandboxed.worker import MODULES  # noqa: E402
-from tests.bugzoo import ex6 as zoo6, ex7 as zoo7  # noqa: E402
+from grader.course.ex6 import bugzoo as zoo6  # noqa: E402
+from grader.course.ex7 import bugzoo as zoo7  # noqa: E402
 
 CALIBRATED = {"ex6": ("no_shuffle_before_split", "labels_not_shuffled_with_images", "four_way_head",
                       "softmax_in_model"),
@@ -53,14 +56,14 @@ def ex6_run(module, i):
     reference = load_module("ex6")
     X_tr, y_tr, X_va, y_va = reference.make_dataset(per_class=test_ex6.EVAL_PER_CLASS, seed=5000 + i)
     X_eval, y_eval = torch.cat([X_tr, X_va]), torch.cat([y_tr, y_va])
-    out = training.ex6_train_and_predict(module, 1000 + i, test_ex6.GRADING_EPOCHS, X_eval)
+    out = probes6.ex6_train_and_predict(module, 1000 + i, test_ex6.GRADING_EPOCHS, X_eval)
     return out, y_eval
 
 
 def ex7_run(module, i):
     X_tr, y_tr, X_va, y_va = cnnlab.make_line_dataset(per_class=test_ex7.EVAL_PER_CLASS, seed=5000 + i)
     X_eval, y_eval = torch.cat([X_tr, X_va]), torch.cat([y_tr, y_va])
-    out = training.ex7_train_and_predict(module, 1000 + i, test_ex7.GRADING_EPOCHS, X_eval, 42 + i)
+    out = probes7.ex7_train_and_predict(module, 1000 + i, test_ex7.GRADING_EPOCHS, X_eval, 42 + i)
     return out, y_eval
 
 

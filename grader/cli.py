@@ -56,6 +56,18 @@ def _otter(args):
     return 0
 
 
+def _new(args):
+    from .authoring import main as new_main
+
+    return new_main([args.exercise, "--module", args.module, *(["--title", args.title] if args.title else [])])
+
+
+def _audit(args):
+    from .audit import main as audit_main
+
+    return audit_main([*args.exercises, "--isolation", args.isolation])
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -129,6 +141,19 @@ def build_parser():
                        help="wall-clock limit for grading one upload")
     otter.add_argument("--python-version", default=None, help="Python of Gradescope's environment (default: this one)")
     otter.set_defaults(run=_otter)
+
+    new = commands.add_parser("new", help="scaffold a new exercise (every part, with a working example)")
+    new.add_argument("exercise", help="the new exercise id, e.g. ex8")
+    new.add_argument("--module", required=True, help="the file students hand in, without .py")
+    new.add_argument("--title", default=None, help="shown in feedback and on Gradescope (default: the module)")
+    new.set_defaults(run=_new)
+
+    audit = commands.add_parser("audit", help="prove exercises sound: reference, stub, public tests, bug zoo, "
+                                              "points, README; exits 1 on any failure")
+    audit.add_argument("exercises", nargs="*", help="exercise ids (default: every exercise)")
+    audit.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
+                       help="where the reference's graded run happens (default: sandbox)")
+    audit.set_defaults(run=_audit)
     return parser
 
 

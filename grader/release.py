@@ -26,7 +26,7 @@ from pathlib import Path
 from . import __version__
 from .files import write_atomic
 from .limits import DEFAULT as LIMITS
-from .paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
+from .paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
 from .sandboxed.layout import MODULES, POINTS_PER_EXERCISE
 
 STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
@@ -100,9 +100,10 @@ def _normalised(data: bytes) -> str:
 
 
 def secret_files() -> list[Path]:
-    """Every file of the reference solutions and of the hidden suites."""
+    """Every file of the reference solutions and of the course's staff folders (hidden suites,
+    probes, bug zoos, manifests)."""
     found = []
-    for root in (SOLUTIONS_DIR, HIDDEN_DIR):
+    for root in (SOLUTIONS_DIR, COURSE_DIR):
         if root.is_dir():
             found += [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     return found
@@ -123,7 +124,7 @@ def leaks(bundle) -> list[str]:
             problems.append(f"{rel} is a symlink")
             continue
         if path.is_dir():
-            if path.name in ("solutions", "hidden", "grader"):
+            if path.name in ("solutions", "hidden", "course", "grader"):
                 problems.append(f"{rel}/ is a grader folder")
             continue
         match = secrets.get(_normalised(path.read_bytes()))

@@ -6,7 +6,7 @@
 
 A README's grading section is its "## Grading (N points)" (or "## How it is graded (N points)")
 heading and the first table under it. N comes from the manifest; the rows (test name, points)
-follow grader/hidden/test_<id>.py in file order. Each row's description is the one staff wrote
+follow grader/course/<id>/test_<id>.py in file order. Each row's description is the one staff wrote
 in the README (kept by test name); a new test starts with its docstring's first sentence.
 Prose in the section is kept. The suites are read with `ast`, never imported: no torch needed.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import registry
 from .files import write_atomic
-from .paths import EXERCISES_DIR, HIDDEN_DIR
+from .paths import EXERCISES_DIR, hidden_suite
 
 HEADING = re.compile(r"^## (?P<label>Grading|How it is graded) \((?P<points>[0-9.]+) points\)[ \t]*$", re.M)
 ROW = re.compile(r"^\| `(?P<name>[^`]+)`(?: — (?P<description>.*?))? \| (?P<points>[^|]*?) \|$")
@@ -84,7 +84,7 @@ def hidden_tests(path: Path) -> list[HiddenTest]:
 
 
 def suite_path(exercise_id: str) -> Path:
-    return HIDDEN_DIR / f"test_{exercise_id}.py"
+    return hidden_suite(exercise_id)
 
 
 def readme_path(exercise_id: str) -> Path:

@@ -16,7 +16,7 @@ import torch
 
 from . import __version__
 from .failures import GraderError
-from .paths import HIDDEN_DIR
+from .paths import COURSE_DIR, hidden_suite
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
 from .seam import InProcessTransport, Submission, failure_status
 
@@ -97,9 +97,9 @@ def _first_lines(text, lines=4, chars=800):
 def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
     """Run the hidden suites of `exercises` against `submission`; returns per-exercise results."""
     collector = _Collector(submission)
-    files = [str(HIDDEN_DIR / f"test_{ex}.py") for ex in exercises]
-    args = [*files, "-q", "-p", "no:cacheprovider", "--rootdir", str(HIDDEN_DIR),
-            "-c", str(HIDDEN_DIR / "pytest.ini"), "-W", "ignore"]
+    files = [str(hidden_suite(ex)) for ex in exercises]  # registry ids -> grader/course/<id>/
+    args = [*files, "-q", "-p", "no:cacheprovider", "--rootdir", str(COURSE_DIR),
+            "-c", str(COURSE_DIR / "pytest.ini"), "-W", "ignore"]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models run fastest on one thread; scale with --jobs instead
     try:

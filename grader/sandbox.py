@@ -163,12 +163,29 @@ def copy_submission(source: Path, dest: Path) -> Path:
     return dest
 
 
-def make_kit(dest: Path) -> Path:
-    """The worker's own code: grader.sandboxed as `sandboxed`, the lab, and the boot script."""
+# The course files the worker needs: the probe registry and each exercise's probes, nothing
+# else of grader/course (hidden suites, bug zoos, checks and manifests stay with the judge).
+KIT_COURSE_FILES = ("__init__.py", "probing.py")
+KIT_EXERCISE_FILES = ("__init__.py", "probes.py")
+
+
+def make_kit(dest: Path, course_dir: Path | None = None) -> Path:
+    """The worker's own code: grader.sandboxed as `sandboxed`, the course's probes as `course`
+    (the same layout as grader/course, so the probes' relative imports work in both), the lab,
+    and the boot script. Files are picked by name, never by pattern."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    course_dir = Path(course_dir) if course_dir is not None else registry.COURSE_DIR
     shutil.copytree(PACKAGE_DIR / "sandboxed", dest / "sandboxed", ignore=ignore)
     shutil.copytree(_package_dir("cnnlab"), dest / "cnnlab", ignore=ignore)
     shutil.copyfile(PACKAGE_DIR / "sandboxed" / "boot.py", dest / "boot.py")
+    (dest / "course").mkdir()
+    for name in KIT_COURSE_FILES:
+        shutil.copyfile(course_dir / name, dest / "course" / name)
+    for exercise in registry.read_ids(course_dir):
+        if (course_dir / exercise / "probes.py").is_file():
+            (dest / "course" / exercise).mkdir()
+            for name in KIT_EXERCISE_FILES:
+                shutil.copyfile(course_dir / exercise / name, dest / "course" / exercise / name)
     # The kit has no grader.*: sandboxed/layout.py reads the registry's module map from here.
     (dest / "sandboxed" / layout.COURSE_JSON).write_text(json.dumps(registry.course_data()), encoding="utf-8")
     for path in (dest, *dest.rglob("*")):  # the worker may run as another user (Docker)

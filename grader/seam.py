@@ -73,7 +73,7 @@ def bind_probe(probe, args, kwargs) -> tuple[str, str]:
     """(wire name, exercise) of a registered probe, once `args`/`kwargs` fit its signature.
 
     Runs in the judge before anything is sent, so a wrong call is a `GraderError` here."""
-    from .sandboxed.tasks import PROBES  # torch and cnnlab: only suites that run probes need them
+    from .course.probing import PROBES  # torch and cnnlab: only suites that run probes need them
 
     name = getattr(probe, "__name__", None)
     if not isinstance(name, str) or PROBES.get(name) is not probe:
@@ -160,7 +160,7 @@ class Submission:
         return self._request("value", exercise, name, (), {}, None, f"{name}")
 
     def run(self, probe, *args, timeout=None, what=None, **kwargs):
-        """Run a registered probe (see grader.sandboxed.tasks) beside the submission.
+        """Run a registered probe (see grader.course.probing) beside the submission.
 
         `sub.run(ex6_train_and_predict, seed, epochs, X_eval, timeout=60, what="training ...")`:
         the probe loads its own exercise; `what` names the student code in messages. Without a

@@ -55,11 +55,16 @@ LAYERS = {
     "grader.sandboxed.framing": "core",
     "grader.sandboxed.layout": "core",
     "grader.sandboxed.worker": "core",
-    "grader.sandboxed.tasks": "core",
-    "grader.sandboxed.tasks.metrics": "core",
-    "grader.sandboxed.tasks.shapes": "core",
-    "grader.sandboxed.tasks.soft_ce": "core",
-    "grader.sandboxed.tasks.training": "core",
+    "grader.sandboxed.calls": "core",
+    # the course: its probe registry and each exercise's probes enter the kit too (as `course`)
+    "grader.course": "core",
+    "grader.course.probing": "core",
+    **{f"grader.course.{exercise}": "core" for exercise in registry.ids()},
+    **{f"grader.course.{exercise}.probes": "core" for exercise in registry.ids()
+       if (registry.COURSE_DIR / exercise / "probes.py").is_file()},
+    # bug-zoo mutants: plain data over a stdlib dataclass (read by tests and `cnn-grader audit`)
+    "grader.bugzoo": "core",
+    **{f"grader.course.{exercise}.bugzoo": "core" for exercise in registry.ids()},
     # judge
     "grader.archive": "judge",
     "grader.sandbox": "judge",
@@ -67,15 +72,17 @@ LAYERS = {
     "grader.seam": "judge",
     "grader.runner": "judge",
     "grader.grading": "judge",
-    "grader.hidden.checks": "judge",
-    "grader.hidden.conftest": "judge",
-    **{f"grader.hidden.test_{exercise}": "judge" for exercise in registry.ids()},
+    "grader.course.checks": "judge",
+    "grader.course.conftest": "judge",
+    **{f"grader.course.{exercise}.test_{exercise}": "judge" for exercise in registry.ids()},
     # views
     "grader.feedback": "views",
     "grader.gradescope": "views",
     # apps
     "grader.judge_process": "apps",
     "grader.rubric": "apps",
+    "grader.audit": "apps",
+    "grader.authoring": "apps",
     "grader.publish": "apps",
     "grader.judge_command": "apps",
     "grader.batch": "apps",
@@ -190,9 +197,23 @@ def upward_edges(graph, layers, below=BELOW, allowed=frozenset()) -> list[str]:
     return bad
 
 
+def in_kit(name: str) -> bool:
+    """What grader.sandbox.make_kit copies: grader.sandboxed, and of grader.course only the
+    package, its probe registry and each exercise's package and probes."""
+    parts = name.split(".")
+    if parts[:2] == ["grader", "sandboxed"]:
+        return True
+    return parts[:2] == ["grader", "course"] and (
+        len(parts) == 2 or parts[2:] == ["probing"] or (len(parts) == 3 and registry.ID_PATTERN.fullmatch(parts[2]))
+        or (len(parts) == 4 and parts[3] == "probes"))
+
+
 def kit_escapes(graph, kit="grader.sandboxed") -> list[str]:
     """Imports from the worker kit of grader modules outside it."""
-    inside = lambda name: name == kit or name.startswith(kit + ".")  # noqa: E731
+    if kit == "grader.sandboxed":
+        inside = in_kit
+    else:
+        inside = lambda name: name == kit or name.startswith(kit + ".")  # noqa: E731
     return [f"{source} -> {target}" for source, targets in sorted(graph.items()) if inside(source)
             for target in sorted(targets) if not inside(target)]
 

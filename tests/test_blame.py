@@ -15,8 +15,8 @@ from grader.failures import GraderError
 from grader.paths import SOLUTIONS_DIR
 from grader.runner import _classify
 from grader.sandboxed import codec
-from grader.sandboxed.tasks import PROBES, probe
-from grader.sandboxed.tasks.soft_ce import ex4_soft_ce_gradient
+from grader.course.ex4.probes import ex4_soft_ce_gradient
+from grader.course.probing import PROBES, probe
 from grader.seam import InProcessTransport, Submission
 
 GRADER_MESSAGE = "the grader failed on this test; your TA has been told"
@@ -158,7 +158,7 @@ def ex4_soft_ce_gradient(*args):
 
 def soft_cross_entropy(logits, soft_targets, reduction="mean"):
     if reduction == "sum":
-        raise GraderError("Traceback (most recent call last): File grader/sandboxed/tasks/soft_ce.py; "
+        raise GraderError("Traceback (most recent call last): File grader/course/ex4/probes.py; "
                           "the grader failed on this test; your TA has been told")
     ex4_soft_ce_gradient(logits)
 '''

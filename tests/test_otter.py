@@ -212,7 +212,7 @@ def test_autograder_zip_layout(autograder):
     assert [next(iter(p)) for p in config["plugins"]] == ["grader.otter.plugin.JudgePlugin"]
     # the judge's tree ships outside files/ (otter copies files/ into the submission folder)
     assert "cnn_grader_pkg/grader/runner.py" in names and "cnn_grader_pkg/pyproject.toml" in names
-    assert any(n.startswith("cnn_grader_pkg/grader/hidden/test_") for n in names)
+    assert any(n.startswith("cnn_grader_pkg/grader/course/ex") and "/test_ex" in n for n in names)
     assert any(n.startswith("cnn_grader_pkg/solutions/") for n in names)
     assert not any(n.startswith("files/") and n.endswith(".py") for n in names)
     for pin in ("otter-grader[grading]==7.0.0", "torch==2.13.0", "numpy==2.4.6", "pytest==9.2.0",

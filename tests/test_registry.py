@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from grader import feedback, registry, rubric, sandbox
-from grader.paths import EXERCISES_DIR, HIDDEN_DIR, REPO_ROOT, SOLUTIONS_DIR
+from grader.paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR, hidden_suite
 from grader.sandboxed import layout
 
 IDS = registry.ids()
-BUGZOO_DIR = REPO_ROOT / "tests" / "bugzoo"
 
 
 # --- the course's own registry -----------------------------------------------------------------
@@ -28,8 +27,7 @@ def test_registry_and_course_folders_agree():
     elsewhere = {
         "exercises/": {p.name for p in EXERCISES_DIR.iterdir() if p.is_dir() and p.name.startswith("ex")},
         "solutions/": {p.name for p in SOLUTIONS_DIR.iterdir() if p.is_dir() and p.name.startswith("ex")},
-        "grader/hidden/": {p.stem.removeprefix("test_") for p in HIDDEN_DIR.glob("test_ex*.py")},
-        "tests/bugzoo/": {p.stem for p in BUGZOO_DIR.glob("ex*.py")},
+        "grader/course/*/test_*.py": {p.stem.removeprefix("test_") for p in COURSE_DIR.glob("*/test_*.py")},
     }
     assert {where: sorted(found ^ set(IDS)) for where, found in elsewhere.items()} == {w: [] for w in elsewhere}, \
         "an exercise outside the registry, or one of the registry's missing"
@@ -42,8 +40,9 @@ def test_every_exercise_has_all_its_parts(exercise_id):
         "student stub": EXERCISES_DIR / ex.id / ex.module_file,
         "README": EXERCISES_DIR / ex.id / "README.md",
         "reference solution": SOLUTIONS_DIR / ex.id / ex.module_file,
-        "hidden suite": HIDDEN_DIR / f"test_{ex.id}.py",
-        "bug zoo": BUGZOO_DIR / f"{ex.id}.py",
+        "package": COURSE_DIR / ex.id / "__init__.py",
+        "hidden suite": hidden_suite(ex.id),
+        "bug zoo": COURSE_DIR / ex.id / "bugzoo.py",
     }
     missing = {what: str(path) for what, path in parts.items() if not path.is_file()}
     assert missing == {}
@@ -90,6 +89,55 @@ def test_the_worker_kit_gets_the_list_as_data_and_imports_no_grader(tmp_path):
     (kit / "sandboxed" / layout.COURSE_JSON).unlink()
     run = subprocess.run([sys.executable, "-I", "-c", code, str(kit)], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode != 0 and "make_kit" in run.stderr, "a kit without its list fails loudly"
+
+
+def _texts(root: Path) -> dict[str, Path]:
+    return {p.read_text(encoding="utf-8", errors="replace").strip(): p for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+def test_the_worker_kit_holds_the_probes_and_no_staff_only_part(tmp_path):
+    """Only grader/sandboxed, cnnlab, boot.py and, of the course, probing.py and each probes.py
+    (with their package files): no hidden suite, checks, conftest, bug zoo, manifest or solution."""
+    kit = sandbox.make_kit(tmp_path / "kit")
+    course = {str(p.relative_to(kit / "course")) for p in (kit / "course").rglob("*") if p.is_file()}
+    with_probes = [ex for ex in IDS if (COURSE_DIR / ex / "probes.py").is_file()]
+    assert course == {"__init__.py", "probing.py", *(f"{ex}/{name}" for ex in with_probes
+                                                      for name in ("__init__.py", "probes.py"))}
+    assert {p.name for p in kit.iterdir()} == {"boot.py", "sandboxed", "cnnlab", "course"}
+    staff = [p for p in COURSE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+             and p.name not in ("probes.py", "probing.py", "__init__.py")]
+    staff += [p for p in SOLUTIONS_DIR.rglob("*.py")]
+    assert any(p.name.startswith("test_") for p in staff) and any(p.name == "bugzoo.py" for p in staff)
+    names = {p.name for p in kit.rglob("*")}
+    assert sorted(names & {p.name for p in staff if p.name != "__init__.py"}) == [], "a staff file's name"
+    texts = _texts(kit)
+    leaked = [str(p.relative_to(REPO_ROOT)) for p in staff
+              if p.read_text(encoding="utf-8", errors="replace").strip() in texts]
+    assert leaked == [], "a staff-only text in the worker kit"
+    for p in staff:  # not even a part of one: a hidden test's or mutant's name
+        if p.name.startswith("test_") or p.name == "bugzoo.py":
+            for line in p.read_text().splitlines():
+                if line.startswith("def test_") or "name=" in line:
+                    needle = line.split("(")[0].removeprefix("def ").strip() if line.startswith("def ") \
+                        else line.split("name=")[1].strip(" ,")
+                    assert not any(needle in t for t in texts), f"{needle} ({p.name}) is in the kit"
+
+
+def test_the_kit_loads_every_probe_without_grader(tmp_path):
+    """The probes' relative imports work in the kit's `course` package as in grader.course."""
+    from grader.course import probing
+
+    kit = sandbox.make_kit(tmp_path / "kit")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from sandboxed.worker import probes; "
+            "names = sorted(probes()); "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'grader'], 'imported grader'; "
+            "print(' '.join(names))")
+    run = subprocess.run([sys.executable, "-I", "-c", code, str(kit)], cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    course = sorted(name for name, fn in probing.load_probes().items()
+                    if fn.__module__.startswith("grader.course."))  # tests may register their own
+    assert run.stdout.split() == course
 
 
 # --- reading registries and manifests ----------------------------------------------------------

@@ -17,7 +17,9 @@ import torch  # noqa: E402 - after the path is set up
 torch.set_num_threads(1)
 torch.set_flush_denormal(True)
 
-from sandboxed.worker import serve  # noqa: E402
+from sandboxed.worker import probes, serve  # noqa: E402
+
+probes()  # the course's probes (torch, cnnlab) load before the freeze, as tasks did
 
 gc.freeze()  # what is loaded now stays: later collections skip it
 gc.enable()

@@ -6,6 +6,7 @@ returns is plain data (see codec); the judge trusts none of it beyond its type.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -15,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from . import codec, eager
+from .calls import probe_call
 from .layout import MODULES
-from .tasks import PROBES, probe_call
 
 
 class ModuleLoadError(Exception):
@@ -83,7 +84,7 @@ class Dispatcher:
         if op == "value":
             return getattr(self.load(exercise), name)
         if op == "task":  # a registered probe, named on the wire; it loads its own exercise
-            fn = PROBES.get(name)
+            fn = probes().get(name)
             if fn is None:
                 raise KeyError(f"unknown probe {name!r}")
             return fn(self.load(fn.probe_exercise), *args, **kwargs)
@@ -91,6 +92,14 @@ class Dispatcher:
             self.load(exercise)
             return None
         raise ValueError(f"unknown op {op!r}")
+
+
+def probes() -> dict:
+    """The course's registered probes. The course package is `grader.course` in the judge and
+    `course` in the kit (grader.sandbox.make_kit), so it is imported by name at run time."""
+    parent = (__package__ or "").rpartition(".")[0]
+    probing = importlib.import_module(f"{parent}.course.probing" if parent else "course.probing")
+    return probing.load_probes()
 
 
 def _describe_import_failure(exercise, exc):

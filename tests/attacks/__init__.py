@@ -103,7 +103,7 @@ if src:
 import sys
 sys.path[:0] = ['{repo}', '{hidden}']
 try:
-    import grader.hidden.test_ex4 as leaked
+    import grader.course.ex4.test_ex4 as leaked
     from solutions.ex4.soft_ce import *  # noqa
 except Exception:
     pass

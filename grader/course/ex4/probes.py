@@ -14,7 +14,7 @@ from typing import TypedDict
 import torch
 import torch.nn.functional as F
 
-from . import probe
+from ..probing import probe
 
 
 class LogSoftmaxAudit(TypedDict):

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from grader import limits
-from grader.hidden.checks import check_array, check_raises, check_tensor
-from grader.sandboxed.tasks.training import MAX_PARAMS_EX6, ex6_model_summary, ex6_train_and_predict
+from grader.course.checks import check_array, check_raises, check_tensor
+from grader.course.ex6.probes import MAX_PARAMS_EX6, ex6_model_summary, ex6_train_and_predict
 from grader.seam import Seeded
 
 NUM_CLASSES = 5

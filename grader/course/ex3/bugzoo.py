@@ -1,9 +1,9 @@
 """ex3 (cutout) bug zoo: realistic student mistakes as edits of solutions/ex3/cutout.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex3.py) expected to catch it.
+Each comment names the hidden tests (test_ex3.py, beside it) expected to catch it.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_cutout_mask_clips_at_borders, test_cutout_matches_reference_for_seeded_rng,

@@ -1,37 +1,12 @@
-"""Probes: work that needs live objects (models, layers, generators) runs here, beside the
-student code, and hands back plain data only.
-
-A probe is `fn(module, *args, **kwargs)`, registered with `@probe("ex6")`: the worker passes
-the submission's module of that exercise. Hidden suites import the function and call
-`sub.run(fn, *args)`; the judge binds the arguments to this signature before sending and
-sends only the registered name, so the wire stays plain data and a typo fails in the judge.
-Each probe documents its return value as a TypedDict (carried as a plain dict).
+"""`probe_call`: call one function of the submission and report what else it did (mutated
+its inputs? advanced its rng?). Generic, so it stays in the worker package; the per-exercise
+probes live in grader/course/<id>/probes.py (see grader/course/probing.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-
-from ..layout import MODULES
-
-PROBES = {}  # registered name -> function; the function's `probe_exercise` says what it loads
-
-
-def probe(exercise):
-    """Register `fn` as a probe of `exercise`, under its function name (unique across exercises)."""
-    if exercise not in MODULES:
-        raise ValueError(f"unknown exercise {exercise!r}")
-
-    def register(fn):
-        old = PROBES.get(fn.__name__)
-        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
-            raise ValueError(f"two probes are named {fn.__name__!r}")
-        fn.probe_exercise = exercise
-        PROBES[fn.__name__] = fn
-        return fn
-
-    return register
 
 
 def _snapshot(value):
@@ -72,14 +47,3 @@ def probe_call(fn, args, kwargs):
         "inputs_unchanged": all(_unchanged(b, a) for b, a in zip(before, inputs)),
         "rng_next": float(rng.random()) if rng is not None else None,
     }
-
-
-def _register_topics():
-    import importlib
-    import pkgutil
-
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-
-
-_register_topics()

@@ -1,7 +1,7 @@
 """Hidden suite of exercise 7 (a flatten head): 10 points.
 
 Student code is reached only through `sub` (and the reference through `ref`); see conftest.
-Models are built and run inside the worker by the probes in grader/sandboxed/tasks/training.py;
+Models are built and run inside the worker by the probes in grader/course/ex7/probes.py;
 only shapes, counts, logits and error messages come back.
 """
 
@@ -10,8 +10,8 @@ import torch
 
 import cnnlab
 from grader import limits
-from grader.hidden.checks import check_raises, check_tensor
-from grader.sandboxed.tasks.training import (ex7_features_layers, ex7_forward_fixed_weights, ex7_inspect,
+from grader.course.checks import check_raises, check_tensor
+from grader.course.ex7.probes import (ex7_features_layers, ex7_forward_fixed_weights, ex7_inspect,
                                               ex7_train_and_predict, ex7_wrong_size)
 
 SIZES = (16, 20, 28, 32)

@@ -1,9 +1,9 @@
 """ex5 (metrics) bug zoo: realistic student mistakes as edits of solutions/ex5/metrics.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex5.py) expected to catch it.
+Each comment names the hidden tests (test_ex5.py, beside it) expected to catch it.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_confusion_matrix_rows_are_true_classes_columns_predictions ("is transposed"),

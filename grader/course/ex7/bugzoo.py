@@ -1,10 +1,10 @@
 """ex7 (a flatten head) bug zoo: realistic student mistakes as edits of solutions/ex7/flatten_head.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex7.py) expected to catch it.
+Each comment names the hidden tests (test_ex7.py, beside it) expected to catch it.
 `benchmarks/calibrate_thresholds.py` trains the ones marked (calibrated) against the threshold.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_flattened_features_matches_formula, test_shapes_for_several_input_sizes,

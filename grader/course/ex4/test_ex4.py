@@ -2,7 +2,7 @@
 
 Expected values come from PyTorch itself (torch.log_softmax, F.cross_entropy) computed here,
 in the judge, or from the reference. Gradients and the forbidden-function audit run through
-the probes in grader/sandboxed/tasks/soft_ce.py, beside the student code.
+the probes in grader/course/ex4/probes.py, beside the student code.
 """
 
 import pytest
@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from grader import limits
-from grader.hidden.checks import check_raises, check_tensor
-from grader.sandboxed.tasks.soft_ce import ex4_log_softmax_audit, ex4_soft_ce_gradient
+from grader.course.checks import check_raises, check_tensor
+from grader.course.ex4.probes import ex4_log_softmax_audit, ex4_soft_ce_gradient
 
 TASK_TIMEOUT = limits.for_exercise("ex4").task_timeout_s
 

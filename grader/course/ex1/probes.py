@@ -13,7 +13,7 @@ from typing import TypedDict
 import torch
 from torch import nn
 
-from . import probe
+from ..probing import probe
 
 
 class ErrorInfo(TypedDict):

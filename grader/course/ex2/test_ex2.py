@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.hidden.checks import check_raises, check_tensor
+from grader.course.checks import check_raises, check_tensor
 from grader.seam import Seeded
 
 NUM_CLASSES = 5

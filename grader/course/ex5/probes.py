@@ -7,7 +7,7 @@ from typing import TypedDict
 
 import torch
 
-from . import probe
+from ..probing import probe
 
 
 class LargeConfusion(TypedDict):

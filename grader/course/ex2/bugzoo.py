@@ -1,9 +1,9 @@
 """ex2 (mixup) bug zoo: realistic student mistakes as edits of solutions/ex2/mixup.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex2.py) expected to catch it.
+Each comment names the hidden tests (test_ex2.py, beside it) expected to catch it.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_mixup_batch_images_match_reference_for_seeded_rng, _labels_match_...,

@@ -1,11 +1,11 @@
 """ex6 (a fifth class) bug zoo: realistic student mistakes as edits of solutions/ex6/square_border.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex6.py) expected to catch it.
+Each comment names the hidden tests (test_ex6.py, beside it) expected to catch it.
 `benchmarks/calibrate_thresholds.py` trains the ones marked (calibrated) to show that the
 accuracy threshold separates them from the reference.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_make_image_matches_reference_for_seeded_rng, test_make_dataset_matches_reference_for_seed

@@ -1,9 +1,9 @@
 """ex4 (soft cross-entropy) bug zoo: realistic student mistakes as edits of solutions/ex4/soft_ce.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex4.py) expected to catch it.
+Each comment names the hidden tests (test_ex4.py, beside it) expected to catch it.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_log_softmax_is_stable_without_builtin_helpers,

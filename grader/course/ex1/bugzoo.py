@@ -1,9 +1,9 @@
 """ex1 (shapes) bug zoo: realistic student mistakes as edits of solutions/ex1/shapes.py.
 
-Each comment names the hidden tests (grader/hidden/test_ex1.py) expected to catch it.
+Each comment names the hidden tests (test_ex1.py, beside it) expected to catch it.
 """
 
-from tests.bugzoo.mutant import Mutant
+from grader.bugzoo import Mutant
 
 MUTANTS = [
     # caught by: test_conv2d_output_size_rejects_bad_arguments ((4, 5, stride=3) gives 1, not an error),

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from grader import limits
-from grader.sandboxed.tasks.shapes import ex1_size_cases, ex1_trace_cases
+from grader.course.ex1.probes import ex1_size_cases, ex1_trace_cases
 
 SIZE_TASK_TIMEOUT = limits.for_exercise("ex1").task_timeout_s
 

@@ -1,7 +1,7 @@
 """Fixtures of the hidden suites: `sub` is the submission, `ref` the reference solution.
 
 Both are `grader.seam.Submission` proxies, so only plain data crosses. Run a suite by hand:
-    pytest grader/hidden/test_ex3.py --submission exercises --isolation sandbox
+    pytest grader/course/ex3/test_ex3.py --submission exercises --isolation sandbox
 """
 
 import pytest

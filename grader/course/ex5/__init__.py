@@ -1,0 +1,1 @@
+"""ex5: staff-only parts (a package, so its suite and probes import as grader.course.ex5.*)."""

@@ -1,0 +1,1 @@
+"""ex6: staff-only parts (a package, so its suite and probes import as grader.course.ex6.*)."""

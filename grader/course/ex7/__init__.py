@@ -1,0 +1,1 @@
+"""ex7: staff-only parts (a package, so its suite and probes import as grader.course.ex7.*)."""
