@@ -101,8 +101,7 @@ def test_a_broken_probe_scores_zero_and_is_flagged_for_a_human(submission_dir, t
 
 def test_the_reference_marks_no_test_for_a_human(monkeypatch):
     monkeypatch.setattr(runner, "run_suites", lambda submission, exercises: {
-        "ex1": {"score": 1.0, "max_score": 1.0, "tests": [{"name": "t", "score": 1.0, "max_score": 1.0,
-                                                           "status": "passed", "message": ""}]}})
+        "ex1": ExerciseResult(1.0, 1.0, [TestResult("t", 1.0, 1.0, "passed", "")])})
     assert runner.grade_directory(SOLUTIONS_DIR, isolation="inprocess").needs_human is False
 
 
