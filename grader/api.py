@@ -19,7 +19,7 @@ def write_json(document, path):
 
 
 def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False, note="") -> dict:
+          visibility="after_published", handle_signals=False, note=""):
     """Grade one submission into `out_dir` (result.json, feedback.md, results.json), atomically.
 
     The building block of `batch`, run there in a process of its own; a submission the

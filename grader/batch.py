@@ -37,7 +37,7 @@ from .feedback import points
 from .files import write_atomic
 from .judge_process import kill_group, run_judge
 from .publish import RESULT, load_result, publish
-from .results import error_result
+from .results import Result, error_result, submission_name
 
 from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
 JUDGE_TIMEOUT_S = _LIMITS.judge_timeout_s
@@ -77,7 +77,7 @@ def discover(directory) -> list[Discovered]:
         if entry.is_dir(follow_symlinks=False):
             name = entry.name
         elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
-            name = entry.name[:-4]
+            name = submission_name(entry.path)
         else:
             continue
         reason = _unusable(name)
@@ -118,7 +118,7 @@ def _unusable(name: str) -> str:
     return ""
 
 
-def write_csv(out: Path, results: dict[str, dict]) -> Path:
+def write_csv(out: Path, results: dict[str, Result]) -> Path:
     """OUT/grades.csv: submission, ex1..ex7, total, note; one row per result, sorted by name.
 
     Every cell goes through `inert.cell`, so a spreadsheet shows it and never runs it.
@@ -127,9 +127,9 @@ def write_csv(out: Path, results: dict[str, dict]) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     rows = [["submission", *EXERCISES, "total", "note"]]
     for name in sorted(results):
-        per = results[name].get("exercises") or {}
-        rows.append([name, *(points(per[ex]["score"]) if ex in per else "" for ex in EXERCISES),
-                     points(results[name].get("score", 0)), results[name].get("note", "")])
+        per = results[name].exercises
+        rows.append([name, *(points(per[ex].score) if ex in per else "" for ex in EXERCISES),
+                     points(results[name].score), results[name].note or ""])
     writer.writerows([inert.cell(value) for value in row] for row in rows)
     return write_atomic(out / CSV_NAME, buffer.getvalue())
 
@@ -267,11 +267,11 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     out.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(out)
 
-    results: dict[str, dict] = {}
+    results: dict[str, Result] = {}
     todo = []
     for name, path, note in submissions:
         done = load_result(out / name) if resume else None
-        if done is not None and set(done["exercises"]) == set(exercises):  # same exercises graded
+        if done is not None and set(done.exercises) == set(exercises):  # same exercises graded
             results[name] = done
         else:
             todo.append((name, path, note))
@@ -300,8 +300,8 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
                     results[name] = result
                     write_csv(out, results)
                     bar.update(1)
-                    remarks = (result.get("error", "")[:80], result.get("note", ""))
-                    bar.write(f"{name}: {points(result['score'])} / {points(result['max_score'])} "
+                    remarks = ((result.error or "")[:80], result.note)
+                    bar.write(f"{name}: {points(result.score)} / {points(result.max_score)} "
                               f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
             except BaseException:
                 for future in futures:
@@ -326,7 +326,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     ])
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
-            "errors": sorted(r["submission"] for r in ordered if r.get("error"))}
+            "errors": sorted(r.submission for r in ordered if r.error)}
 
 
 def _isolation(isolation):

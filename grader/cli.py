@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import __version__, api, judge_command
 from .batch import JUDGE_TIMEOUT_S
@@ -15,15 +14,16 @@ from .sandboxed.layout import EXERCISES
 
 def _grade(args):
     from .archive import SubmissionRejected
+    from .results import write_result
 
     try:
         result = api.grade(args.submission, isolation=args.isolation)
     except SubmissionRejected as exc:  # the student's fault, so a graded 0 with the reason
-        from .results import error_result
+        from .results import error_result, submission_name
 
-        result = error_result(Path(args.submission).name, str(exc))
+        result = error_result(submission_name(args.submission), str(exc))
     if args.json:
-        api.write_json(result, args.json)
+        write_result(args.json, result)
     if args.gradescope:
         from .gradescope import to_gradescope
 
@@ -31,7 +31,7 @@ def _grade(args):
     from .feedback import score_table
 
     print(score_table([result]))
-    print(f"isolation: {result['isolation']}")
+    print(f"isolation: {result.isolation}")
     return 0
 
 

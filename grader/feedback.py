@@ -1,4 +1,4 @@
-"""Human-readable views of result.json documents: a score table for instructors and a
+"""Human-readable views of results (`results.Result`): a score table for instructors and a
 Markdown report for the student.
 
 The report shows, per exercise and per test, the test's name, its points, its status and the
@@ -12,6 +12,7 @@ import re
 import statistics
 
 from . import registry
+from .results import ExerciseResult, Result
 from .sandboxed.layout import EXERCISES
 
 OUTPUT_LIMIT = 3000  # characters of the student's printed output shown in the report
@@ -42,17 +43,16 @@ def display_name(test_name: str) -> str:
     return f"{base} [{params}" if bracket else base
 
 
-def score_row(result: dict) -> dict:
+def score_row(result: Result) -> dict:
     """{'submission', 'ex1'..'ex7', 'total'} with numbers (None for an exercise not graded)."""
-    per = result.get("exercises") or {}
-    row = {"submission": result.get("submission", "?")}
+    row = {"submission": result.submission}
     for exercise in EXERCISES:
-        row[exercise] = per[exercise]["score"] if exercise in per else None
-    row["total"] = result.get("score", 0)
+        row[exercise] = result.exercises[exercise].score if exercise in result.exercises else None
+    row["total"] = result.score
     return row
 
 
-def score_table(results: list[dict]) -> str:
+def score_table(results: list[Result]) -> str:
     """A plain-text table: one row per submission, one column per exercise, and the total."""
     columns = ["submission", *EXERCISES, "total"]
     rows = [score_row(r) for r in results]
@@ -60,9 +60,9 @@ def score_table(results: list[dict]) -> str:
                          for row in rows]
     if results:
         max_row = results[0]
-        maxes = {ex: e.get("max_score") for ex, e in (max_row.get("exercises") or {}).items()}
+        maxes = {ex: e.max_score for ex, e in max_row.exercises.items()}
         cells.append(["(out of)"] + [points(maxes.get(ex)) or "-" for ex in EXERCISES]
-                     + [points(max_row.get("max_score"))])
+                     + [points(max_row.max_score)])
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
 
     def fmt(row):
@@ -76,7 +76,7 @@ def score_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def summary_stats(results: list[dict]) -> str:
+def summary_stats(results: list[Result]) -> str:
     """Per-exercise mean and median over the submissions (only those graded on that exercise)."""
     columns = [*EXERCISES, "total"]
     cells = [["", *columns]]
@@ -120,11 +120,11 @@ def _headline(score: float, max_score: float) -> str:
             "and work through the messages below one exercise at a time.")
 
 
-def _exercise_note(exercise: str, entry: dict) -> str | None:
-    tests = entry.get("tests") or []
-    if tests and all(t.get("status") == "passed" for t in tests):
+def _exercise_note(exercise: str, entry: ExerciseResult) -> str | None:
+    tests = entry.tests
+    if tests and all(t.status == "passed" for t in tests):
         return "All tests pass. Well done!"
-    messages = [str(t.get("message", "")) for t in tests]
+    messages = [t.message for t in tests]
     if tests and all("not implemented yet" in m for m in messages):
         return (f"Not started yet: replace each `raise NotImplementedError` in "
                 f"`{exercise}/` and run `pytest exercises/{exercise}` to try it.")
@@ -133,44 +133,43 @@ def _exercise_note(exercise: str, entry: dict) -> str | None:
     return None
 
 
-def feedback_markdown(result: dict) -> str:
-    """The student-facing report for one result.json document, as Markdown."""
-    score = float(result.get("score", 0) or 0)
-    max_score = float(result.get("max_score", 0) or 0)
-    name = _escape_inline(result.get("submission", "your submission"))
+def feedback_markdown(result: Result) -> str:
+    """The student-facing report for one result, as Markdown."""
+    score, max_score = result.score, result.max_score
+    name = _escape_inline(result.submission or "your submission")
     lines = [f"# Feedback for {name}", "",
              f"**Score: {points(score)} / {points(max_score)}**", "", _headline(score, max_score), ""]
-    if result.get("note"):
-        lines += [f"Note: {_escape_inline(result['note'])}", ""]
+    if result.note:
+        lines += [f"Note: {_escape_inline(result.note)}", ""]
 
-    exercises = result.get("exercises") or {}
+    exercises = result.exercises
     lines += ["| Exercise | Score |", "|---|---:|"]
     for exercise, entry in exercises.items():
         title = EXERCISE_TITLES.get(exercise, "")
         lines.append(f"| {exercise} {'— ' + title if title else ''} | "
-                     f"{points(entry.get('score'))} / {points(entry.get('max_score'))} |")
+                     f"{points(entry.score)} / {points(entry.max_score)} |")
     lines.append("")
 
     for exercise, entry in exercises.items():
         title = EXERCISE_TITLES.get(exercise, "")
         lines.append(f"## {exercise}{' — ' + title if title else ''}: "
-                     f"{points(entry.get('score'))} / {points(entry.get('max_score'))}")
+                     f"{points(entry.score)} / {points(entry.max_score)}")
         lines.append("")
         note = _exercise_note(exercise, entry)
         if note:
             lines += [note, ""]
-        for test in entry.get("tests") or []:
-            status = str(test.get("status", "error"))
+        for test in entry.tests:
+            status = test.status
             icon, word = STATUS_LABELS.get(status, ("•", status))
-            lines.append(f"- {icon} **{_escape_inline(display_name(test.get('name', '?')))}** — "
-                         f"{points(test.get('score'))} / {points(test.get('max_score'))} "
-                         f"{'point' if points(test.get('max_score')) == '1' else 'points'}, {word}")
-            message = str(test.get("message") or "").strip()
+            lines.append(f"- {icon} **{_escape_inline(display_name(test.name))}** — "
+                         f"{points(test.score)} / {points(test.max_score)} "
+                         f"{'point' if points(test.max_score) == '1' else 'points'}, {word}")
+            message = test.message.strip()
             if message and status != "passed":
                 lines += ["", _indent(_fence(message[:MESSAGE_LIMIT]), "  "), ""]
         lines.append("")
 
-    output = str(result.get("output") or "")
+    output = result.output
     lines.append("## What your code printed")
     lines.append("")
     if output.strip():
@@ -184,7 +183,7 @@ def feedback_markdown(result: dict) -> str:
               "Statuses: ✅ passed · ❌ failed (a wrong answer) · 💥 error (your code raised an "
               "exception or crashed) · ⏱️ timed out · 🛠️ grader error (the grader itself failed; "
               "your TA regrades the test). Questions about a result? Ask your TA, "
-              f"and mention grader version {result.get('grader_version', '?')}.", ""]
+              f"and mention grader version {result.grader_version}.", ""]
     return "\n".join(lines)
 
 

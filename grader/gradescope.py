@@ -1,4 +1,4 @@
-"""Gradescope's results.json, from a judge result (result.json).
+"""Gradescope's results.json, from a judge result (`results.Result`, read from result.json).
 
 Follows Gradescope's autograder specification ("Output format",
 https://gradescope-autograders.readthedocs.io/en/latest/specs/): top-level `score`,
@@ -23,6 +23,7 @@ cheaply; the otter bridge writes its results.json through `to_gradescope`.
 from __future__ import annotations
 
 from .feedback import EXERCISE_TITLES, display_name, points
+from .results import Result
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 FORMATS = ("text", "simple_format", "html", "md", "ansi")
@@ -38,7 +39,7 @@ WHEN = {"hidden": "once your instructor shares them", "after_due_date": "after t
 STATUS_PREFIX = {"error": "Error: ", "timeout": "Timed out: ", "grader_error": "Grader error: "}
 
 
-def to_gradescope(result: dict, *, visibility: str = "after_published",
+def to_gradescope(result: Result, *, visibility: str = "after_published",
                   stdout_visibility: str = "hidden") -> dict:
     """Gradescope's results.json for one judge result.
 
@@ -50,59 +51,59 @@ def to_gradescope(result: dict, *, visibility: str = "after_published",
         if value not in VISIBILITIES:
             raise ValueError(f"{label} must be one of {', '.join(VISIBILITIES)}, got {value!r}")
     tests = []
-    exercises = result.get("exercises") or {}
+    exercises = result.exercises
     for exercise, entry in exercises.items():
         number = exercise.removeprefix("ex")
-        for i, test in enumerate(entry.get("tests") or [], start=1):
-            status = str(test.get("status", "error"))
-            message = str(test.get("message") or "").strip()
+        for i, test in enumerate(entry.tests, start=1):
+            status = test.status
+            message = test.message.strip()
             output = "Passed." if status == "passed" else STATUS_PREFIX.get(status, "") + (message or status)
             tests.append({
-                "name": f"{exercise} · {display_name(test.get('name', '?'))}",
+                "name": f"{exercise} · {display_name(test.name)}",
                 "number": f"{number}.{i}",
-                "score": float(test.get("score", 0) or 0),
-                "max_score": float(test.get("max_score", 0) or 0),
+                "score": test.score,
+                "max_score": test.max_score,
                 "status": "passed" if status == "passed" else "failed",
                 "output": output,
                 "tags": [exercise, status],
-                "visibility": "visible" if test.get("visibility") == "visible" else visibility,
+                "visibility": "visible" if test.visibility == "visible" else visibility,
             })
     return {
-        "score": float(result.get("score", 0) or 0),
-        "execution_time": round(float(result.get("duration_s", 0) or 0), 2),
+        "score": result.score,
+        "execution_time": round(result.duration_s, 2),
         "output": _summary(result, len(tests), visibility,
                            sum(t["visibility"] == "visible" for t in tests)),
         "output_format": "text",
         "visibility": visibility,
         "stdout_visibility": stdout_visibility,
         "extra_data": {EXTRA_KEY: {
-            "submission": result.get("submission"),
-            "grader_version": result.get("grader_version"),
-            "isolation": result.get("isolation"),
-            "exercises": {ex: {"score": e.get("score"), "max_score": e.get("max_score")}
+            "submission": result.submission,
+            "grader_version": result.grader_version,
+            "isolation": result.isolation,
+            "exercises": {ex: {"score": e.score, "max_score": e.max_score}
                           for ex, e in exercises.items()},
         }},
         "tests": tests,
     }
 
 
-def _summary(result: dict, n_tests: int, visibility: str, n_visible: int = 0) -> str:
+def _summary(result: Result, n_tests: int, visibility: str, n_visible: int = 0) -> str:
     """The top-level text, shown to the student at once: no score unless tests are visible."""
     lines = []
-    if result.get("error"):
-        lines += [f"Your submission could not be graded: {result['error']}", ""]
+    if result.error:
+        lines += [f"Your submission could not be graded: {result.error}", ""]
     if visibility == "visible":
-        lines.append(f"Score: {points(result.get('score'))} / {points(result.get('max_score'))}")
-        for exercise, entry in (result.get("exercises") or {}).items():
+        lines.append(f"Score: {points(result.score)} / {points(result.max_score)}")
+        for exercise, entry in result.exercises.items():
             title = EXERCISE_TITLES.get(exercise, "")
-            lines.append(f"  {exercise} {title}: {points(entry.get('score'))} / {points(entry.get('max_score'))}")
-        output = str(result.get("output") or "")
+            lines.append(f"  {exercise} {title}: {points(entry.score)} / {points(entry.max_score)}")
+        output = result.output
         if output.strip():
             if len(output) > OUTPUT_LIMIT:
                 output = "[... earlier output cut ...]\n" + output[-OUTPUT_LIMIT:]
             lines += ["", "The end of what your code printed:", output.rstrip()]
     else:
-        lines.append(f"Your submission was graded: {n_tests} tests over {len(result.get('exercises') or {})} "
+        lines.append(f"Your submission was graded: {n_tests} tests over {len(result.exercises)} "
                      f"exercises. Your results will be shown {WHEN[visibility]}.")
         if n_visible:
             which = "test that repeats a check" if n_visible == 1 else f"{n_visible} tests that repeat checks"

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import inert
 from .archive import unpacked
+from .results import Result, submission_name
 from .sandboxed.layout import EXERCISES
 
 
-def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> dict:
-    """Grade one submission (a folder or a .zip); returns the result.json document.
+def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) -> Result:
+    """Grade one submission (a folder or a .zip), named after it (`results.submission_name`).
 
-    The document is inert (`inert.document`): the student's printed output, exception messages
+    The result is inert (`Result.inert`): the student's printed output, exception messages
     and name reach terminals and viewers from here, through every writer, so they are escaped
     once, where the result is made (`results.error_result` does the same for results it makes).
     """
@@ -35,5 +35,5 @@ def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) ->
             if worker is not None:
                 worker.close()
             raise
-        return inert.document(runner.grade_directory(root, name=name or path.name.removesuffix(".zip"),
-                                                     isolation=isolation, exercises=exercises, transport=worker))
+        return runner.grade_directory(root, name=name or submission_name(path), isolation=isolation,
+                                      exercises=exercises, transport=worker).inert()

@@ -13,18 +13,17 @@ import signal
 import threading
 import time
 
-from . import inert
 from .archive import SubmissionRejected
 from .grading import grade
 from .gradescope import VISIBILITIES
 from .judge_process import limit_memory
 from .publish import publish
-from .results import error_result
+from .results import Result, error_result
 from .sandboxed.layout import EXERCISES
 
 
 def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False, note="") -> dict:
+          visibility="after_published", handle_signals=False, note="") -> Result:
     """Grade one submission and publish its folder; a refused upload gets an error result (0).
 
     `note` (why the batch renamed the submission) goes into result.json and feedback.md.
@@ -40,7 +39,7 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
     except SubmissionRejected as exc:
         result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
     if note:
-        result["note"] = inert.escape(note)
+        result = result.with_note(note)
     if stopped.is_set():
         raise KeyboardInterrupt("the judge was stopped")
     publish(result, out_dir, visibility=visibility)
@@ -104,7 +103,7 @@ def run(args) -> int:
     result = judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
                    exercises=args.exercises or EXERCISES, visibility=args.visibility,
                    handle_signals=True, note=args.note)
-    print(f"{result['submission']}: {result['score']:g} / {result['max_score']:g} -> {args.out_dir}")
+    print(f"{result.submission}: {result.score:g} / {result.max_score:g} -> {args.out_dir}")
     return 0
 
 

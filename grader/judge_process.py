@@ -33,7 +33,7 @@ import types
 from typing import NamedTuple
 
 from .files import read_tail
-from .results import TA, read_result
+from .results import TA, Result, read_result
 
 PRELOAD = ["grader.runner", "grader.judge_command", "grader.feedback", "grader.gradescope"]
 from .limits import DEFAULT as LIMITS  # noqa: E402 - every limit is in docs/limits.md
@@ -181,7 +181,7 @@ def _kill_leftovers(process):
 class JudgeOutcome(NamedTuple):
     """How one judge run ended: its result, or why there is none (`failure`, for the student)."""
 
-    result: dict | None
+    result: Result | None
     failure: str  # "" when there is a result
     detail: str  # for the TA: the command, its exit status and the log's tail
     log: str  # the tail of the judge's output

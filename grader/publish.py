@@ -16,12 +16,12 @@ from pathlib import Path
 from .feedback import feedback_markdown
 from .files import fsync_dir, write_atomic
 from .gradescope import to_gradescope
-from .results import read_result
+from .results import Result, read_result
 
 RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
 
 
-def publish(result: dict, out_dir, *, visibility="after_published") -> Path:
+def publish(result: Result, out_dir, *, visibility="after_published") -> Path:
     """Write OUT/NAME/{feedback.md, results.json, result.json} so that OUT/NAME appears whole."""
     out_dir = Path(out_dir)
     parent = out_dir.parent
@@ -31,7 +31,7 @@ def publish(result: dict, out_dir, *, visibility="after_published") -> Path:
         os.chmod(tmp, 0o755)
         write_atomic(tmp / FEEDBACK, feedback_markdown(result))
         write_atomic(tmp / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
-        write_atomic(tmp / RESULT, _json(result))  # last: its presence marks a finished submission
+        write_atomic(tmp / RESULT, result.to_json())  # last: its presence marks a finished submission
         for attempt in range(3):
             try:
                 if out_dir.exists():
@@ -56,6 +56,6 @@ def _json(document) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def load_result(out_dir) -> dict | None:
+def load_result(out_dir) -> Result | None:
     """OUT/NAME/result.json if it is there and valid, else None (see `results.read_result`)."""
     return read_result(Path(out_dir) / RESULT)

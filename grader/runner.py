@@ -18,6 +18,7 @@ from . import __version__
 from .failures import GraderError
 from .paths import COURSE_DIR, hidden_suite
 from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
+from .results import ExerciseResult, Result, TestResult
 from .seam import InProcessTransport, Submission, failure_status
 
 from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
@@ -111,14 +112,10 @@ def run_suites(submission: Submission, exercises=EXERCISES) -> dict:
         raise RuntimeError(f"the hidden suites did not run (pytest exit {code}): {collector.errors}")
     results = {}
     for exercise in exercises:
-        tests = [{k: r[k] for k in ("name", "score", "max_score", "status", "message", "visibility",
-                                    "grader_detail") if k in r}
+        tests = [TestResult(**{k: v for k, v in r.items() if k != "exercise"})
                  for r in collector.records.values() if r["exercise"] == exercise]
-        results[exercise] = {
-            "score": round(sum(t["score"] for t in tests), 6),
-            "max_score": round(sum(t["max_score"] for t in tests), 6),
-            "tests": tests,
-        }
+        results[exercise] = ExerciseResult(score=round(sum(t.score for t in tests), 6),
+                                           max_score=round(sum(t.max_score for t in tests), 6), tests=tests)
     return results
 
 
@@ -137,8 +134,8 @@ def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S, tra
     return Submission(transport, total_budget_s=budget_s)
 
 
-def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES, transport=None) -> dict:
-    """The full result.json document for one unpacked submission directory."""
+def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES, transport=None) -> Result:
+    """The full result of one unpacked submission directory (not yet inert: see `grading.grade`)."""
     started = time.monotonic()
     submission = open_submission(path, isolation, transport=transport)
     try:
@@ -146,15 +143,15 @@ def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES
         output = getattr(submission._transport, "output_tail", lambda: "")()
     finally:
         submission.close()
-    return {
-        "submission": name or Path(path).name,
-        # A grader error scores 0 until a human regrades it; older documents lack this key.
-        "needs_human": any(t["status"] == "grader_error" for e in per_exercise.values() for t in e["tests"]),
-        "score": round(sum(e["score"] for e in per_exercise.values()), 6),
-        "max_score": round(sum(e["max_score"] for e in per_exercise.values()), 6),
-        "exercises": per_exercise,
-        "grader_version": __version__,
-        "duration_s": round(time.monotonic() - started, 3),
-        "isolation": submission.description,
-        "output": output,
-    }
+    return Result(
+        submission=name or Path(path).name,
+        score=round(sum(e.score for e in per_exercise.values()), 6),
+        max_score=round(sum(e.max_score for e in per_exercise.values()), 6),
+        exercises=per_exercise,
+        grader_version=__version__,
+        duration_s=round(time.monotonic() - started, 3),
+        isolation=submission.description,
+        output=output,
+        # A grader error scores 0 until a human regrades it.
+        needs_human=any(t.status == "grader_error" for e in per_exercise.values() for t in e.tests),
+    )

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import types  # noqa: E402
 
 from grader import registry  # noqa: E402 - torch-free, like this whole file
+from grader.results import Result  # noqa: E402
 
 # A stand-in for grader.runner; `install` puts it in place of the real one.
 runner = types.ModuleType("grader.runner")
@@ -66,10 +67,11 @@ def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runn
         per[exercise] = {"score": score, "max_score": 10.0, "tests": [{
             "name": "test_files_found", "score": score, "max_score": 10.0,
             "status": "passed" if score else "failed", "message": ", ".join(files)}]}
-    return {"submission": name, "score": sum(e["score"] for e in per.values()),
-            "max_score": 10.0 * len(per), "exercises": per, "grader_version": "fake",
-            "duration_s": 0.0, "isolation": isolation,
-            "output": f"{os.environ.get('FAKE_JUDGE_GREETING', 'hello')} from {name}\n"}
+    return Result.from_dict({
+        "submission": name, "score": sum(e["score"] for e in per.values()),
+        "max_score": 10.0 * len(per), "exercises": per, "grader_version": "fake",
+        "duration_s": 0.0, "isolation": isolation,
+        "output": f"{os.environ.get('FAKE_JUDGE_GREETING', 'hello')} from {name}\n"})
 
 
 runner.grade_directory = fake_grade_directory

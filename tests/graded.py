@@ -31,4 +31,5 @@ def scores(result: dict) -> dict:
 
 
 def grade(path, exercises=runner.EXERCISES, isolation="sandbox") -> dict:
-    return runner.grade_directory(path, isolation=isolation, exercises=exercises)
+    """The result.json document (a dict): the tests that use this read it as students' files do."""
+    return runner.grade_directory(path, isolation=isolation, exercises=exercises).to_dict()

@@ -194,7 +194,7 @@ def test_publish_replaces_a_folder_whole(tmp_path):
     first = batch.error_result("zed", "first")
     batch.publish(first, tmp_path / "zed")
     batch.publish(batch.error_result("zed", "second"), tmp_path / "zed")
-    assert batch.load_result(tmp_path / "zed")["error"] == "second"
+    assert batch.load_result(tmp_path / "zed").error == "second"
     assert [p.name for p in tmp_path.iterdir()] == ["zed"]
 
 

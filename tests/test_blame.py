@@ -13,6 +13,7 @@ import torch
 from grader import runner, seam
 from grader.failures import GraderError
 from grader.paths import SOLUTIONS_DIR
+from grader.results import ExerciseResult, TestResult
 from grader.runner import _classify
 from grader.sandboxed import codec
 from grader.course.ex4.probes import ex4_soft_ce_gradient
@@ -91,18 +92,17 @@ def test_a_broken_probe_scores_zero_and_is_flagged_for_a_human(submission_dir, t
     assert "KeyError" in record["grader_detail"], "the TA sees what went wrong"
 
     def one_grader_error(submission, exercises):
-        return {"ex1": {"score": 0.0, "max_score": 2.0, "tests": [
-            {k: record[k] for k in ("name", "score", "max_score", "status", "message")}]}}
+        return {"ex1": ExerciseResult(0.0, 2.0, [
+            TestResult(**{k: record[k] for k in ("name", "score", "max_score", "status", "message")})])}
 
     monkeypatch.setattr(runner, "run_suites", one_grader_error)
-    assert runner.grade_directory(submission_dir, isolation="inprocess")["needs_human"] is True
+    assert runner.grade_directory(submission_dir, isolation="inprocess").needs_human is True
 
 
 def test_the_reference_marks_no_test_for_a_human(monkeypatch):
     monkeypatch.setattr(runner, "run_suites", lambda submission, exercises: {
-        "ex1": {"score": 1.0, "max_score": 1.0, "tests": [{"name": "t", "score": 1.0, "max_score": 1.0,
-                                                           "status": "passed", "message": ""}]}})
-    assert runner.grade_directory(SOLUTIONS_DIR, isolation="inprocess")["needs_human"] is False
+        "ex1": ExerciseResult(1.0, 1.0, [TestResult("t", 1.0, 1.0, "passed", "")])})
+    assert runner.grade_directory(SOLUTIONS_DIR, isolation="inprocess").needs_human is False
 
 
 # ------------------------------------------------- raised in the judge, before anything is sent

@@ -6,10 +6,12 @@ import copy
 
 from grader import feedback, registry, runner
 from grader.feedback import display_name, feedback_markdown, points, score_table, summary_stats
+from grader.results import Result
 
 
-def sample_result(name="alice", output="epoch 1 loss 0.5\n") -> dict:
-    return {
+def sample_result(name="alice", output="epoch 1 loss 0.5\n") -> Result:
+    """A result as a document written before format_version (no test `visibility` either)."""
+    return Result.from_dict({
         "submission": name,
         "score": 13.5,
         "max_score": 20.0,
@@ -35,7 +37,7 @@ def sample_result(name="alice", output="epoch 1 loss 0.5\n") -> dict:
         "duration_s": 4.2,
         "isolation": "bubblewrap sandbox with rlimits",
         "output": output,
-    }
+    })
 
 
 def test_exercise_list_matches_the_runner():
@@ -56,7 +58,7 @@ def test_display_name():
 
 def test_score_table_has_every_exercise_and_the_total():
     other = copy.deepcopy(sample_result("bob"))
-    other["score"] = 0.0
+    other.score = 0.0
     table = score_table([sample_result(), other])
     lines = table.splitlines()
     assert lines[0].split() == ["submission", *registry.ids(), "total"]
@@ -70,8 +72,8 @@ def test_score_table_has_every_exercise_and_the_total():
 def test_summary_stats_mean_and_median():
     a, b, c = (copy.deepcopy(sample_result(n)) for n in "abc")
     for result, score in ((a, 2.0), (b, 4.0), (c, 9.0)):
-        result["exercises"]["ex1"]["score"] = score
-        result["score"] = score
+        result.exercises["ex1"].score = score
+        result.score = score
     text = summary_stats([a, b, c])
     mean = next(line for line in text.splitlines() if line.startswith("mean")).split()
     median = next(line for line in text.splitlines() if line.startswith("median")).split()
@@ -96,16 +98,16 @@ def test_markdown_lists_every_test_with_points_status_and_message():
 
 def test_markdown_headlines_and_notes():
     full = copy.deepcopy(sample_result())
-    for entry in full["exercises"].values():
-        for test in entry["tests"]:
-            test.update(status="passed", score=test["max_score"], message="")
-        entry["score"] = entry["max_score"]
-    full["score"] = full["max_score"]
+    for entry in full.exercises.values():
+        for test in entry.tests:
+            test.status, test.score, test.message = "passed", test.max_score, ""
+        entry.score = entry.max_score
+    full.score = full.max_score
     assert "Full marks" in feedback_markdown(full)
 
     stub = copy.deepcopy(sample_result(output=""))
-    for test in stub["exercises"]["ex3"]["tests"]:
-        test.update(status="failed", score=0.0, message="cutout() is not implemented yet")
+    for test in stub.exercises["ex3"].tests:
+        test.status, test.score, test.message = "failed", 0.0, "cutout() is not implemented yet"
     text = feedback_markdown(stub)
     assert "Not started yet" in text
     assert "Your code printed nothing" in text
@@ -113,7 +115,7 @@ def test_markdown_headlines_and_notes():
 
 def test_markdown_cannot_be_broken_by_messages_or_output():
     result = sample_result(output="```\n# not a heading\n</pre><script>x</script>\n" + "y" * 10_000)
-    result["exercises"]["ex3"]["tests"][0]["message"] = "````\n## fake heading"
+    result.exercises["ex3"].tests[0].message = "````\n## fake heading"
     text = feedback_markdown(result)
     assert "\n## fake heading" not in text.replace("  ## fake heading", ""), "messages stay in their fence"
     assert "`````text" in text, "the fence is longer than any backtick run inside"

@@ -54,9 +54,9 @@ def test_hidden_results_reveal_no_score_at_the_top_level():
 
 def _with_public_tests(result):
     """`sample_result` as the judge writes it now: each test says whether it is public."""
-    for entry in result["exercises"].values():
-        for i, test in enumerate(entry["tests"]):
-            test["visibility"] = "visible" if i == 0 else "hidden"  # ex1's and ex3's first tests
+    for entry in result.exercises.values():
+        for i, test in enumerate(entry.tests):
+            test.visibility = "visible" if i == 0 else "hidden"  # ex1's and ex3's first tests
     return result
 
 
@@ -82,13 +82,13 @@ def test_everything_is_visible_when_configured_visible():
 def test_results_without_the_visibility_key_follow_the_setting():
     """A result.json written before tests carried `visibility`: every test follows the setting."""
     old = sample_result()
-    assert all("visibility" not in t for e in old["exercises"].values() for t in e["tests"])
+    assert all(t.visibility is None for e in old.exercises.values() for t in e.tests)
     doc = to_gradescope(old, visibility="after_due_date")
     assert {t["visibility"] for t in doc["tests"]} == {"after_due_date"}
     assert "public tests" not in doc["output"]
     # Only "visible" in the judge's record makes a test visible; anything else follows the setting.
     odd = _with_public_tests(sample_result())
-    odd["exercises"]["ex3"]["tests"][1]["visibility"] = "after_due_date"
+    odd.exercises["ex3"].tests[1].visibility = "after_due_date"
     assert to_gradescope(odd)["tests"][3]["visibility"] == "after_published"
 
 

@@ -9,6 +9,7 @@ grades for real in the sandbox (ex1 only), since only there is the student's out
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import unicodedata
@@ -85,8 +86,8 @@ def test_formula_names_are_text_in_grades_csv_and_scores_stay_numbers(tmp_path):
     make_class(tmp_path / "class", names)
     summary = fake_batch(tmp_path / "class", tmp_path / "out")
     assert summary["errors"] == [], "a name such as -cmd is no option of the judge's"
-    results = {r["submission"]: r for r in summary["results"]}
-    results['=HYPERLINK("http://x","y")'] = {**results["alice"], "score": -1.5}
+    results = {r.submission: r for r in summary["results"]}
+    results['=HYPERLINK("http://x","y")'] = dataclasses.replace(results["alice"], score=-1.5)
     batch.write_csv(tmp_path / "out", results)
     rows = list(csv.reader(open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8")))
     assert rows[0][-2:] == ["total", "note"]

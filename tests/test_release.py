@@ -124,9 +124,9 @@ def test_pack_submission_makes_a_zip_that_grade_accepts(bundle, tmp_path):
     with zipfile.ZipFile(work / "submission.zip") as zf:
         assert sorted(zf.namelist()) == sorted(f"exercises/{ex}/{m}.py" for ex, m in MODULES.items())
     result = api.grade(work / "submission.zip", isolation="inprocess", exercises=("ex1",))
-    assert result["submission"] == "submission"
-    assert result["exercises"]["ex1"]["score"] == 0
-    assert all("not implemented yet" in t["message"] for t in result["exercises"]["ex1"]["tests"])
+    assert result.submission == "submission"
+    assert result.exercises["ex1"].score == 0
+    assert all("not implemented yet" in t.message for t in result.exercises["ex1"].tests)
 
 
 def _run_pack(folder: Path, *args: str) -> subprocess.CompletedProcess:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..files import write_atomic
 from ..inert import escape
 from ..gradescope import EXTRA_KEY, to_gradescope
+
+if TYPE_CHECKING:
+    from ..results import Result
 
 __all__ = [
     "EXTRA_KEY",
@@ -37,9 +40,9 @@ def _text(x: Any, limit: int = _TEXT_LIMIT) -> str:
     return s if len(s) <= limit else s[:limit] + f"\n[... {len(s) - limit} more characters cut]"
 
 
-def judge_results(result: Mapping[str, Any], *, visibility: str = "after_published") -> dict:
+def judge_results(result: Result, *, visibility: str = "after_published") -> dict:
     """Gradescope results for a judge result (the shared writer), marked final."""
-    document = to_gradescope(dict(result), visibility=visibility)
+    document = to_gradescope(result, visibility=visibility)
     document.setdefault("extra_data", {}).setdefault(EXTRA_KEY, {})["final"] = True
     return document
 
