@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import registry, rubric, runner
 from .paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+from .results import ExerciseResult, Result
 
 
 @dataclass
@@ -69,7 +70,7 @@ def submission_with(dest: Path, replace: dict) -> Path:
     return dest
 
 
-def grade(path, exercises, isolation="inprocess") -> dict:
+def grade(path, exercises, isolation="inprocess") -> Result:
     return runner.grade_directory(path, isolation=isolation, exercises=tuple(exercises))
 
 
@@ -86,11 +87,11 @@ def run_with_loads(path, exercises) -> tuple[dict, set]:
 def mutant_score(exercise_id: str, mutant, workdir: Path) -> float:
     """The score of exercise `exercise_id` when the reference carries `mutant`."""
     sub = submission_with(workdir, {exercise_id: mutated(exercise_id, mutant)})
-    return grade(sub, (exercise_id,))["exercises"][exercise_id]["score"]
+    return grade(sub, (exercise_id,)).exercises[exercise_id].score
 
 
-def _outcomes(result: dict) -> list:
-    return [(t["name"], t["score"], t["status"], t["message"]) for t in result["tests"]]
+def _outcomes(result: ExerciseResult) -> list:
+    return [(t.name, t.score, t.status, t.message) for t in result.tests]
 
 
 def public_tests(exercise_id: str, target: str) -> int:
@@ -105,15 +106,15 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
     """Every check on every exercise of `exercise_ids` (default: the whole registry)."""
     ids = tuple(exercise_ids or registry.ids())
     rows = {ex: Row(ex, registry.get(ex).points) for ex in ids}
-    sandboxed = grade(SOLUTIONS_DIR, ids, isolation)["exercises"]
-    stub = grade(EXERCISES_DIR, ids)["exercises"]
+    sandboxed = grade(SOLUTIONS_DIR, ids, isolation).exercises
+    stub = grade(EXERCISES_DIR, ids).exercises
     for ex, row in rows.items():
         full = row.points
-        got = sandboxed[ex]["score"]
+        got = sandboxed[ex].score
         row.checks["reference"] = f"{got:g}/{full:g}"
-        if got != full or sandboxed[ex]["max_score"] != full:
-            failed = [t["name"] for t in sandboxed[ex]["tests"] if t["status"] != "passed"]
-            row.fail("reference", f"scores {got:g}/{sandboxed[ex]['max_score']:g} of {full:g} ({', '.join(failed)})")
+        if got != full or sandboxed[ex].max_score != full:
+            failed = [t.name for t in sandboxed[ex].tests if t.status != "passed"]
+            row.fail("reference", f"scores {got:g}/{sandboxed[ex].max_score:g} of {full:g} ({', '.join(failed)})")
         again, loads = run_with_loads(SOLUTIONS_DIR, (ex,))
         same = _outcomes(again[ex]) == _outcomes(sandboxed[ex])
         row.checks["repeat"] = "same" if same and loads == {ex} else "differs"
@@ -121,9 +122,9 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
             row.fail("repeat", "a second run of the reference gave other results")
         if loads != {ex}:
             row.fail("repeat", f"the suite loaded other exercises' modules: {sorted(loads - {ex})}")
-        row.checks["stub"] = f"{stub[ex]['score']:g}"
-        if stub[ex]["score"] != 0:
-            row.fail("stub", f"the stub scores {stub[ex]['score']:g}, not 0")
+        row.checks["stub"] = f"{stub[ex].score:g}"
+        if stub[ex].score != 0:
+            row.fail("stub", f"the stub scores {stub[ex].score:g}, not 0")
         ref_rc, stub_rc = public_tests(ex, "solutions"), public_tests(ex, "exercises")
         row.checks["public"] = "ok" if ref_rc == 0 and stub_rc == 1 else "FAIL"
         if ref_rc != 0:

@@ -25,7 +25,7 @@ def test_every_exercise_has_at_least_six_mutants():
 def test_each_suite_touches_only_its_own_module(exercise):
     """So a mutant of one module can't change another exercise's score: checked, not assumed."""
     results, loads = audit.run_with_loads(SOLUTIONS_DIR, (exercise,))
-    assert results[exercise]["score"] == registry.get(exercise).points
+    assert results[exercise].score == registry.get(exercise).points
     assert loads == {exercise}
 
 
