@@ -323,10 +323,22 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         f"grades:   {csv_path}",
         f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
         f"isolation: {_isolation(isolation)}",
+        *_needing_a_human(ordered),
     ])
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
-            "errors": sorted(r.submission for r in ordered if r.error)}
+            "errors": sorted(r.submission for r in ordered if r.error),
+            "needs_human": sorted(r.submission for r in ordered if r.needs_human)}
+
+
+def _needing_a_human(results) -> list[str]:
+    """The submissions with a test the grader failed on: 0 points there until a TA regrades."""
+    names = [r.submission for r in results if r.needs_human]
+    if not names:
+        return []
+    return ["", f"needs a human ({len(names)}): the grader failed on a test of these submissions, which "
+            "scores 0 until you regrade it (result.json: status grader_error, grader_detail):",
+            *(f"  {name}" for name in names)]
 
 
 def _isolation(isolation):

@@ -27,7 +27,7 @@ from . import __version__
 from .files import write_atomic
 from .limits import DEFAULT as LIMITS
 from .paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
-from .sandboxed.layout import MODULES, POINTS_PER_EXERCISE
+from .sandboxed.layout import MODULES, POINTS
 
 STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
@@ -205,6 +205,13 @@ def _number(n: int) -> str:
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
+def _points_sentence() -> str:
+    values = set(POINTS.values())
+    if len(values) == 1:
+        return f"Each exercise is worth {values.pop():g} points."
+    return "Points: " + ", ".join(f"{ex} {points:g}" for ex, points in POINTS.items()) + "."
+
+
 def _readme() -> str:
     count = _number(len(MODULES))
     exercises = "\n".join(f"| {ex} | `exercises/{ex}/{module}.py` | `pytest exercises/{ex}` |"
@@ -212,7 +219,7 @@ def _readme() -> str:
     return f"""# CNN exercises
 
 {count.capitalize()} graded exercises around a small convolutional network (the lab in `cnnlab/`).
-Each exercise is worth {POINTS_PER_EXERCISE} points.
+{_points_sentence()}
 
 ## 1. Install (once)
 

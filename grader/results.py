@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, inert
-from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE
+from .sandboxed.layout import EXERCISES, POINTS
 
 TA = "this is not your fault: please tell your TA"
 
@@ -210,10 +210,9 @@ def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=
 
     Inert, like `grading.grade`'s: the message may quote the student's files.
     """
-    per = {ex: ExerciseResult(0.0, float(POINTS_PER_EXERCISE),
-                              [TestResult("grading", 0.0, float(POINTS_PER_EXERCISE), "error", message)])
+    per = {ex: ExerciseResult(0.0, float(POINTS[ex]), [TestResult("grading", 0.0, float(POINTS[ex]), "error", message)])
            for ex in exercises}
-    return Result(submission=name, score=0.0, max_score=float(POINTS_PER_EXERCISE * len(per)), exercises=per,
+    return Result(submission=name, score=0.0, max_score=float(sum(POINTS[ex] for ex in per)), exercises=per,
                   grader_version=__version__, duration_s=round(duration_s, 3), isolation=isolation, output="",
                   error=message, note=note or None, grader_error=detail or None).inert()
 

@@ -17,7 +17,7 @@ import torch
 from . import __version__
 from .failures import GraderError
 from .paths import COURSE_DIR, hidden_suite
-from .sandboxed.layout import EXERCISES, POINTS_PER_EXERCISE  # noqa: F401 - part of this API
+from .sandboxed.layout import EXERCISES  # noqa: F401 - part of this API
 from .results import ExerciseResult, Result, TestResult
 from .seam import InProcessTransport, Submission, failure_status
 

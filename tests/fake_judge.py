@@ -11,6 +11,7 @@ whose behaviour depends on the submission's name (it starts in a fraction of a s
     sleeper*  the judge hangs (until the batch's time limit stops it)
     crasher*  the judge fails with an internal error (exit code 1)
     hog*      the judge asks for more memory than a judge may have (JUDGE_MEMORY_BYTES)
+    unsure*   graded, but the grader failed on its ex1 test (status grader_error, needs_human)
     anything else: ex1 scores one point per module file found; FAKE_JUDGE_DELAY seconds of work;
                    its output is "$FAKE_JUDGE_GREETING from NAME" (default greeting: hello)
 """
@@ -67,7 +68,11 @@ def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runn
         per[exercise] = {"score": score, "max_score": 10.0, "tests": [{
             "name": "test_files_found", "score": score, "max_score": 10.0,
             "status": "passed" if score else "failed", "message": ", ".join(files)}]}
+    if name.startswith("unsure"):
+        per["ex1"]["tests"][0].update(score=0.0, status="grader_error", grader_detail="a broken probe")
+        per["ex1"]["score"] = 0.0
     return Result.from_dict({
+        "needs_human": name.startswith("unsure"),
         "submission": name, "score": sum(e["score"] for e in per.values()),
         "max_score": 10.0 * len(per), "exercises": per, "grader_version": "fake",
         "duration_s": 0.0, "isolation": isolation,

@@ -342,3 +342,12 @@ def test_real_judges_jobs_1_and_2_agree(tmp_path):
     assert "error" in statuses, "cutout_mask raising IndexError is an error"
     assert (tmp_path / "one" / "grades.csv").read_text() == (tmp_path / "two" / "grades.csv").read_text()
     assert_complete(tmp_path / "one")
+
+
+def test_the_summary_lists_the_submissions_that_need_a_human(tmp_path):
+    make_class(tmp_path / "class", ["alice", "unsure"])
+    texts = []
+    summary = batch.run_batch(tmp_path / "class", tmp_path / "out", judge_command=FAKE_JUDGE, progress=False,
+                              report=texts.append)
+    assert summary["needs_human"] == ["unsure"]
+    assert "needs a human (1)" in texts[0] and "\n  unsure" in texts[0] and "\n  alice" not in texts[0]

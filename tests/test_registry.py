@@ -82,10 +82,10 @@ def test_the_worker_kit_gets_the_list_as_data_and_imports_no_grader(tmp_path):
     assert json.loads((kit / "sandboxed" / layout.COURSE_JSON).read_text()) == registry.course_data()
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import sandboxed.layout as l; "
             "assert not [m for m in sys.modules if m.split('.')[0] == 'grader'], 'imported grader'; "
-            "print(json.dumps([l.MODULES, l.POINTS, l.POINTS_PER_EXERCISE]))")
+            "print(json.dumps([l.MODULES, l.POINTS]))")
     run = subprocess.run([sys.executable, "-I", "-c", code, str(kit)], cwd=tmp_path,
                          capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout) == [layout.MODULES, layout.POINTS, layout.POINTS_PER_EXERCISE]
+    assert json.loads(run.stdout) == [layout.MODULES, layout.POINTS]
     (kit / "sandboxed" / layout.COURSE_JSON).unlink()
     run = subprocess.run([sys.executable, "-I", "-c", code, str(kit)], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode != 0 and "make_kit" in run.stderr, "a kit without its list fails loudly"

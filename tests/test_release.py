@@ -202,5 +202,5 @@ def test_an_added_exercise_needs_no_edit_to_the_template(tmp_path, monkeypatch):
         assert "exercises/ex8/extra.py" in zf.namelist()
     readme = (out / "README.md").read_text()
     assert readme.count("Eight graded exercises") == 1 and "seven" not in readme.lower()
-    assert f"Each exercise is worth {layout.POINTS_PER_EXERCISE} points." in readme
+    assert "Each exercise is worth 10 points." in readme
     assert "| ex8 | `exercises/ex8/extra.py` | `pytest exercises/ex8` |" in readme

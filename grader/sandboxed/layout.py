@@ -30,7 +30,4 @@ _EXERCISES = _course()
 MODULES = {ex["id"]: ex["module"] for ex in _EXERCISES}
 EXERCISES = tuple(MODULES)
 POINTS = {ex["id"]: ex["points"] for ex in _EXERCISES}
-# Legacy: one number for every exercise, kept for the code that still assumes it (batch's
-# error results, the release README). None when the manifests disagree; use POINTS instead.
-POINTS_PER_EXERCISE = next(iter(POINTS.values())) if len(set(POINTS.values())) == 1 else None
 MODULE_FILES = {exercise: f"{module}.py" for exercise, module in MODULES.items()}
