@@ -27,7 +27,7 @@ submission = runner.open_submission(SOLUTIONS_DIR, "inprocess")
 start = time.process_time()
 results = runner.run_suites(submission, exercises)
 print(json.dumps({"cpu_s": time.process_time() - start,
-                  "score": sum(r["score"] for r in results.values())}))
+                  "score": sum(r.score for r in results.values())}))
 """
 
 
@@ -41,7 +41,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    rows = [(ex, (ex,)) for ex in EXERCISES] + [("all 7 in one process", EXERCISES)]
+    rows = [(ex, (ex,)) for ex in EXERCISES] + [(f"all {len(EXERCISES)} in one process", EXERCISES)]
     print(f"{'suite':<22} {'CPU s (median)':>14}  {'score':>5}  runs")
     for label, exercises in rows:
         runs = [measure(exercises) for _ in range(args.repeats)]

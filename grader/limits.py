@@ -57,7 +57,8 @@ class Limits:
                                       part="worker link")
     wall_backstop_factor: float = _limit(3.0, "x", "wall clock of a call, as a multiple of its CPU limit "
                                          "(stops code that sleeps or blocks)", part="worker link")
-    clock_poll_s: float = _limit(0.25, "s", "how often a long call's CPU time is read", part="worker link")
+    clock_poll_s: float = _limit(0.25, "s", "how often a long call's CPU time is read (a call's first interval is "
+                                 "charged as wall time)", part="worker link")
     worker_log_tail_bytes: int = _limit(4000, "bytes", "the worker's output kept for a failure message",
                                         part="worker link")
     # -- the worker process (rlimits, cgroup, bubblewrap's tmpfs); grader.sandbox.Limits
