@@ -192,7 +192,7 @@ def pack_script() -> str:
     template = PACK_TEMPLATE.read_text(encoding="utf-8")
     entries = "".join(f"    {json.dumps(exercise)}: {json.dumps(module + '.py')},\n"
                       for exercise, module in MODULES.items())
-    block = ("# BEGIN MODULES: written by `cnn-grader release` from grader/sandboxed/layout.py\n"
+    block = ("# BEGIN MODULES: the course's exercise files, one per exercise\n"
              f"MODULES = {{\n{entries}}}\n# END MODULES\n")
     script, count = MODULES_BLOCK.subn(lambda _: block, template)
     if count != 1:
