@@ -66,6 +66,7 @@ class Limits:
     shm_bytes: int = LIMITS.worker_shm_bytes  # the sandbox's /dev/shm
     dev_bytes: int = LIMITS.worker_dev_bytes  # the sandbox's /dev (device nodes and links only; read-only)
 
+
 def bwrap_path() -> str | None:
     """bubblewrap, if it is installed and can make namespaces here (a container may forbid it)."""
     if os.environ.get("CNN_GRADER_NO_BWRAP") or os.environ.get("CNN_GRADER_WORKER_USER"):
