@@ -20,11 +20,14 @@ import io
 import time
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from . import limits
 from .failures import GraderError, NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
 from .paths import SOLUTIONS_DIR
 from .sandboxed import codec
-from .sandboxed.codec import Seeded  # noqa: F401 - re-exported for the hidden suites
+from .sandboxed.codec import Seeded  # also re-exported for the hidden suites
 from .sandboxed.layout import MODULES
 
 # Worker-side failure kinds that a probe's own bug could cause, so they are checked on the
@@ -223,6 +226,61 @@ class _FunctionProxy:
                                          None, f"{self._name}()")
 
     def probe(self, *args, **kwargs):
-        """Call and also report {'result', 'inputs_unchanged', 'rng_next'}."""
-        return self._submission._request("probe", self._exercise, self._name, args, kwargs,
-                                         None, f"{self._name}()")
+        """Call and also report {'result', 'inputs_unchanged', 'rng_next'}, decided here (judge_probe)."""
+        what = f"{self._name}()"
+        reply = self._submission._request("probe", self._exercise, self._name, args, kwargs, None, what)
+        return judge_probe(reply, [*args, *kwargs.values()], what)
+
+
+def judge_probe(reply, inputs, what) -> dict:
+    """{'result', 'inputs_unchanged', 'rng_next'} of a probed call, decided in the judge.
+
+    `inputs` are the judge's own values, which never left this process; the worker hands back
+    the inputs as they were after the call and each generator's state (grader.sandboxed.calls),
+    and the judge compares them and draws the next number itself. Student code can't reach the
+    comparison, and a reply of the wrong shape is the student's (nothing else writes it)."""
+    after = reply.get("inputs_after") if isinstance(reply, dict) else None
+    if not isinstance(after, list) or len(after) != len(inputs):
+        raise StudentCodeError(f"{what} returned something the grader can't read: the call's inputs are missing")
+    unchanged, rng_next = True, None
+    for before, now in zip(inputs, after):
+        if isinstance(before, Seeded):
+            if rng_next is None:
+                rng_next = _next_draw(now, what)
+        elif not _unchanged(before, now):
+            unchanged = False
+    return {"result": reply.get("result"), "inputs_unchanged": unchanged, "rng_next": rng_next}
+
+
+def _unchanged(before, after) -> bool:
+    """Bit for bit, so that NaNs and -0.0 count as unchanged only if they were there before."""
+    if isinstance(before, torch.Tensor):
+        if not isinstance(after, torch.Tensor) or before.dtype != after.dtype or before.shape != after.shape:
+            return False
+        return torch.equal(before.contiguous().reshape(-1).view(torch.uint8),
+                           after.contiguous().reshape(-1).view(torch.uint8))
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.dtype == after.dtype and before.shape == after.shape
+                and before.tobytes() == np.ascontiguousarray(after).tobytes())
+    if isinstance(before, (list, tuple)):
+        return (isinstance(after, (list, tuple)) and len(before) == len(after)
+                and all(_unchanged(b, a) for b, a in zip(before, after)))
+    if isinstance(before, dict):
+        return (isinstance(after, dict) and before.keys() == after.keys()
+                and all(_unchanged(before[k], after[k]) for k in before))
+    return True  # numbers and strings are immutable
+
+
+def _next_draw(after, what) -> float:
+    """The next `random()` of a generator in the state the worker reports, drawn here."""
+    state = after.get("rng_state") if isinstance(after, dict) else None
+    try:
+        if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+            raise ValueError("not a PCG64 state")
+        bit_generator = np.random.PCG64()
+        bit_generator.state = {"bit_generator": "PCG64",
+                               "state": {"state": int(state["state"]), "inc": int(state["inc"])},
+                               "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise StudentCodeError(f"{what} left its rng in a state the grader can't read") from None
+    return float(np.random.Generator(bit_generator).random())
