@@ -42,6 +42,19 @@ def _batch(args):
     return 0
 
 
+def _feedback(args):
+    from pathlib import Path
+
+    from .publish import rewrite_feedback
+
+    if not Path(args.out).is_dir():
+        print(f"cnn-grader feedback: {args.out} is not a folder", file=sys.stderr)
+        return 2
+    names = rewrite_feedback(args.out, visibility=args.visibility)
+    print(f"rewrote feedback.md and results.json of {len(names)} submissions for visibility {args.visibility}")
+    return 0
+
+
 def _release(args):
     out = api.release(args.out, force=args.force)
     print(f"wrote the student bundle to {out}")
@@ -119,13 +132,22 @@ def build_parser():
     batch.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
                        help=f"wall-clock limit per submission (default {JUDGE_TIMEOUT_S:g})")
     batch.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
-                       help="Gradescope visibility of the hidden tests and the total in each results.json "
-                            "(tests that repeat public checks are always visible)")
+                       help="when students see the hidden tests' results and the total, in each "
+                            "feedback.md and results.json (tests that repeat public checks are always "
+                            "visible); after publication, `cnn-grader feedback OUT --visibility visible`")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=_batch)
 
     judge_command.add_arguments(
         commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder"))
+
+    feedback = commands.add_parser(
+        "feedback", help="render every OUT/NAME/feedback.md and results.json again for a visibility",
+        description="After grades are published, `cnn-grader feedback OUT --visibility visible` gives "
+                    "students the hidden tests' results and their total. result.json is not changed.")
+    feedback.add_argument("out", metavar="OUT", help="a batch's output folder")
+    feedback.add_argument("--visibility", choices=VISIBILITIES, required=True)
+    feedback.set_defaults(run=_feedback)
 
     release = commands.add_parser("release", help="write the bundle students get (no solutions, no hidden tests)")
     release.add_argument("--out", required=True, metavar="DIR")

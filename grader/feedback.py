@@ -133,40 +133,37 @@ def _exercise_note(exercise: str, entry: ExerciseResult) -> str | None:
     return None
 
 
-def feedback_markdown(result: Result) -> str:
-    """The student-facing report for one result, as Markdown."""
+def feedback_markdown(result: Result, *, visibility: str = "visible") -> str:
+    """The student-facing report for one result, as Markdown.
+
+    `visibility` is Gradescope's value for the hidden tests (grader.gradescope.VISIBILITIES).
+    Anything but "visible" means grades are not published yet: then the report shows only the
+    tests that repeat a public check, and no hidden test's name, result or message, no total
+    that counts hidden points, and not what the code printed (it may echo hidden inputs).
+    """
+    if visibility != "visible":
+        return _unpublished_markdown(result)
     score, max_score = result.score, result.max_score
-    name = _escape_inline(result.submission or "your submission")
-    lines = [f"# Feedback for {name}", "",
-             f"**Score: {points(score)} / {points(max_score)}**", "", _headline(score, max_score), ""]
-    if result.note:
-        lines += [f"Note: {_escape_inline(result.note)}", ""]
+    lines = _title(result) + [f"**Score: {points(score)} / {points(max_score)}**", ""]
+    if result.error:  # nothing was graded: say why once, not once per exercise
+        lines += [f"Your submission could not be graded: {_escape_inline(result.error)}", ""]
+    else:
+        lines += [_headline(score, max_score), ""]
 
     exercises = result.exercises
     lines += ["| Exercise | Score |", "|---|---:|"]
     for exercise, entry in exercises.items():
-        title = EXERCISE_TITLES.get(exercise, "")
-        lines.append(f"| {exercise} {'— ' + title if title else ''} | "
-                     f"{points(entry.score)} / {points(entry.max_score)} |")
+        lines.append(f"| {_exercise_title(exercise)} | {points(entry.score)} / {points(entry.max_score)} |")
     lines.append("")
+    if result.error:
+        return "\n".join(lines + _footer(result))
 
     for exercise, entry in exercises.items():
-        title = EXERCISE_TITLES.get(exercise, "")
-        lines.append(f"## {exercise}{' — ' + title if title else ''}: "
-                     f"{points(entry.score)} / {points(entry.max_score)}")
-        lines.append("")
+        lines += [f"## {_exercise_title(exercise, ' — ')}: {points(entry.score)} / {points(entry.max_score)}", ""]
         note = _exercise_note(exercise, entry)
         if note:
             lines += [note, ""]
-        for test in entry.tests:
-            status = test.status
-            icon, word = STATUS_LABELS.get(status, ("•", status))
-            lines.append(f"- {icon} **{_escape_inline(display_name(test.name))}** — "
-                         f"{points(test.score)} / {points(test.max_score)} "
-                         f"{'point' if points(test.max_score) == '1' else 'points'}, {word}")
-            message = test.message.strip()
-            if message and status != "passed":
-                lines += ["", _indent(_fence(message[:MESSAGE_LIMIT]), "  "), ""]
+        lines += _test_lines(entry.tests)
         lines.append("")
 
     output = result.output
@@ -179,12 +176,71 @@ def feedback_markdown(result: Result) -> str:
                   _fence(output)]
     else:
         lines.append("Your code printed nothing while it was graded.")
-    lines += ["", "---", "",
-              "Statuses: ✅ passed · ❌ failed (a wrong answer) · 💥 error (your code raised an "
-              "exception or crashed) · ⏱️ timed out · 🛠️ grader error (the grader itself failed; "
-              "your TA regrades the test). Questions about a result? Ask your TA, "
-              f"and mention grader version {result.grader_version}.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + _footer(result))
+
+
+def _unpublished_markdown(result: Result) -> str:
+    """Before publication: the public checks' results only (see `feedback_markdown`)."""
+    lines = _title(result)
+    if result.error:
+        lines += [f"Your submission could not be graded: {_escape_inline(result.error)}", ""]
+        return "\n".join(lines + _footer(result))
+    public = {ex: [t for t in entry.tests if t.visibility == "visible"] for ex, entry in result.exercises.items()}
+    got = sum(t.score for tests in public.values() for t in tests)
+    out_of = sum(t.max_score for tests in public.values() for t in tests)
+    lines += ["Grades are not published yet. This page shows the tests that repeat your public checks "
+              "(`pytest exercises/exN`). The hidden tests are graded too: their results and your total "
+              "appear here when your instructor publishes the grades.", "",
+              f"**Public checks: {points(got)} / {points(out_of)} points**", "",
+              "| Exercise | Public checks | Hidden tests |", "|---|---:|---:|"]
+    for exercise, entry in result.exercises.items():
+        tests = public[exercise]
+        hidden = entry.max_score - sum(t.max_score for t in tests)
+        lines.append(f"| {_exercise_title(exercise)} | {points(sum(t.score for t in tests))} / "
+                     f"{points(sum(t.max_score for t in tests))} | {points(hidden)} points, after publication |")
+    lines.append("")
+    for exercise, entry in result.exercises.items():
+        tests = public[exercise]
+        lines += [f"## {_exercise_title(exercise, ' — ')}", ""]
+        lines += _test_lines(tests) if tests else ["No public check of this exercise is graded.", ""]
+        hidden = len(entry.tests) - len(tests)
+        if hidden:
+            lines += [f"- {hidden} hidden {'test' if hidden == 1 else 'tests'}: results after publication", ""]
+    lines += ["What your code printed while it was graded is shown after publication.", ""]
+    return "\n".join(lines + _footer(result))
+
+
+def _title(result: Result) -> list[str]:
+    lines = [f"# Feedback for {_escape_inline(result.submission or 'your submission')}", ""]
+    if result.note:
+        lines += [f"Note: {_escape_inline(result.note)}", ""]
+    return lines
+
+
+def _exercise_title(exercise: str, dash: str = " — ") -> str:
+    title = EXERCISE_TITLES.get(exercise, "")
+    return f"{exercise}{dash + title if title else ''}"
+
+
+def _test_lines(tests) -> list[str]:
+    lines = []
+    for test in tests:
+        icon, word = STATUS_LABELS.get(test.status, ("•", test.status))
+        lines.append(f"- {icon} **{_escape_inline(display_name(test.name))}** — "
+                     f"{points(test.score)} / {points(test.max_score)} "
+                     f"{'point' if points(test.max_score) == '1' else 'points'}, {word}")
+        message = test.message.strip()
+        if message and test.status != "passed":
+            lines += ["", _indent(_fence(message[:MESSAGE_LIMIT]), "  "), ""]
+    return lines
+
+
+def _footer(result: Result) -> list[str]:
+    return ["---", "",
+            "Statuses: ✅ passed · ❌ failed (a wrong answer) · 💥 error (your code raised an "
+            "exception or crashed) · ⏱️ timed out · 🛠️ grader error (the grader itself failed; "
+            "your TA regrades the test). Questions about a result? Ask your TA, "
+            f"and mention grader version {result.grader_version}.", ""]
 
 
 def _indent(text: str, prefix: str) -> str:

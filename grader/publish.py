@@ -29,7 +29,7 @@ def publish(result: Result, out_dir, *, visibility="after_published") -> Path:
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.tmp-"))
     try:
         os.chmod(tmp, 0o755)
-        write_atomic(tmp / FEEDBACK, feedback_markdown(result))
+        write_atomic(tmp / FEEDBACK, feedback_markdown(result, visibility=visibility))
         write_atomic(tmp / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
         write_atomic(tmp / RESULT, result.to_json())  # last: its presence marks a finished submission
         for attempt in range(3):
@@ -50,6 +50,22 @@ def publish(result: Result, out_dir, *, visibility="after_published") -> Path:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def rewrite_feedback(out, *, visibility: str) -> list[str]:
+    """Render feedback.md and results.json of every graded folder in `out` again, for `visibility`.
+
+    After publication (`visibility="visible"`) the student's feedback gains the hidden tests;
+    result.json is the record and stays as it is. Returns the names rewritten."""
+    names = []
+    for folder in sorted(Path(out).iterdir()):
+        result = load_result(folder) if folder.is_dir() and not folder.name.startswith(".") else None
+        if result is None:
+            continue
+        write_atomic(folder / FEEDBACK, feedback_markdown(result, visibility=visibility))
+        write_atomic(folder / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
+        names.append(folder.name)
+    return names
 
 
 def _json(document) -> str:

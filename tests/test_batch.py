@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import api, batch, gradescope
+from grader import api, batch, gradescope, publish
 from grader.files import write_atomic
 from grader.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
 from grader.sandboxed.worker import MODULES
@@ -123,8 +123,11 @@ def test_batch_writes_csv_and_a_complete_folder_per_submission(tmp_path):
     assert summary["errors"] == ["mallory"] and summary["graded"] == 4
     assert_complete(out)
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary leftovers"
+    assert "hello from alice" in json.loads((out / "alice" / "result.json").read_text())["output"]
     feedback = (out / "alice" / "feedback.md").read_text()
-    assert "hello from alice" in feedback
+    assert "hello from alice" not in feedback, "before publication, printed output may echo hidden inputs"
+    assert publish.rewrite_feedback(out, visibility="visible") == ["alice", "bob_zip", "carol", "mallory"]
+    assert "hello from alice" in (out / "alice" / "feedback.md").read_text()
 
 
 def test_cli_batch_prints_table_and_locations_and_exits_0(tmp_path):

@@ -324,7 +324,8 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
     names = _class_with_nosy(submissions, local_out)
 
     t0 = time.monotonic()
-    _run([sys.executable, "-m", "grader", "batch", str(submissions), "--out", str(local_out), "--jobs", JOBS],
+    _run([sys.executable, "-m", "grader", "batch", str(submissions), "--out", str(local_out), "--jobs", JOBS,
+          "--visibility", "visible"],
          env={**os.environ}, cwd=REPO, timeout=600)
     local_s = time.monotonic() - t0
 
@@ -333,7 +334,8 @@ def test_class_grades_in_container_equal_local(image, tmp_path):
     os.chown(out, HOST_UID, HOST_UID)  # the judge runs as HOST_UID, with the workers' groups
     t0 = time.monotonic()
     run = _docker_run(["-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
-                       image, "batch", "/submissions", "--out", "/out", "--jobs", JOBS], timeout=600)
+                       image, "batch", "/submissions", "--out", "/out", "--jobs", JOBS,
+                       "--visibility", "visible"], timeout=600)
     container_s = time.monotonic() - t0
     n = len(names)
     _report(f"grading {n} submissions with --jobs {JOBS}: local sandbox {local_s:.1f} s "

@@ -129,4 +129,88 @@ def test_markdown_of_an_error_result():
 
     text = feedback_markdown(error_result("zed", "the grader stopped; please tell your TA"))
     assert f"**Score: 0 / {points(registry.total_points())}**" in text
-    assert text.count("please tell your TA") == len(registry.ids())
+    assert text.count("please tell your TA") == 1, "the reason is said once, first"
+    assert text.index("could not be graded") < text.index("| Exercise |")
+    assert "No test passes yet" not in text and "normal place to start" not in text
+
+
+# ------------------------------------------------------------------ before publication
+
+WINDOW = 16  # characters: any run this long of a hidden message must not appear
+
+
+def _every_hidden_test_failing() -> Result:
+    """Every test of every hidden suite, failing with a message full of inputs and expected values;
+    the tests that repeat a public check pass."""
+    from grader import rubric
+
+    exercises = {}
+    for exercise in registry.ids():
+        tests = []
+        for test in rubric.hidden_tests(rubric.suite_path(exercise)):
+            if test.public:
+                tests.append({"name": test.name, "score": test.points, "max_score": test.points,
+                              "status": "passed", "message": "", "visibility": "visible"})
+            else:
+                tests.append({"name": test.name, "score": 0.0, "max_score": test.points, "status": "failed",
+                              "visibility": "hidden", "message": f"{test.name}(16, 2) returned 15, expected 8 "
+                              f"for x = tensor([[0.25, -1.5]]) [secret {test.name[::-1]}]"})
+        exercises[exercise] = {"score": sum(t["score"] for t in tests),
+                               "max_score": sum(t["max_score"] for t in tests), "tests": tests}
+    return Result.from_dict({"submission": "sam", "score": sum(e["score"] for e in exercises.values()),
+                             "max_score": float(registry.total_points()), "exercises": exercises,
+                             "output": "x = tensor([[0.25, -1.5]])  # printed by the student's code\n"})
+
+
+def _leaks(result: Result, text: str) -> list[str]:
+    """Hidden tests' names and pieces of their messages found in `text`, and the total."""
+    visible_text = " ".join(t.name + " " + t.message for e in result.exercises.values() for t in e.tests
+                            if t.visibility == "visible")
+    found = []
+    for entry in result.exercises.values():
+        for test in entry.tests:
+            if test.visibility == "visible":
+                continue
+            for name in (test.name, display_name(test.name), feedback._escape_inline(display_name(test.name))):
+                if name in text:
+                    found.append(f"name {name!r}")
+            message = test.message
+            for i in range(max(1, len(message) - WINDOW + 1)):
+                piece = message[i:i + WINDOW]
+                if piece in text and piece not in visible_text:
+                    found.append(f"message of {test.name}: {piece!r}")
+                    break
+    if f"{points(result.score)} / {points(result.max_score)}" in text:
+        found.append("the total")
+    if "printed by the student" in text:
+        found.append("the printed output")
+    return found
+
+
+def test_feedback_before_publication_shows_nothing_hidden():
+    result = _every_hidden_test_failing()
+    full = feedback_markdown(result, visibility="visible")
+    assert len(_leaks(result, full)) > 50, "the check finds what the published version shows"
+    for visibility in ("hidden", "after_due_date", "after_published"):
+        text = feedback_markdown(result, visibility=visibility)
+        assert _leaks(result, text) == [], visibility
+        public = [t for e in result.exercises.values() for t in e.tests if t.visibility == "visible"]
+        for test in public:
+            assert feedback._escape_inline(display_name(test.name)) in text, "public checks are shown"
+        got = sum(t.score for t in public)
+        assert f"**Public checks: {points(got)} / {points(got)} points**" in text
+        assert "results after publication" in text
+
+
+def test_feedback_before_publication_of_a_real_graded_submission():
+    """carol's typical bugs, graded: her hidden failures quote inputs and expected values."""
+    from grader.grading import grade
+    from grader.paths import REPO_ROOT
+
+    result = grade(REPO_ROOT / "examples" / "class" / "carol_typical_bugs", isolation="inprocess",
+                   exercises=("ex1", "ex2", "ex3", "ex4", "ex5"))
+    hidden_failures = [t for e in result.exercises.values() for t in e.tests
+                       if t.visibility != "visible" and t.status != "passed"]
+    assert hidden_failures, "carol fails hidden tests"
+    assert _leaks(result, feedback_markdown(result, visibility="visible"))
+    assert _leaks(result, feedback_markdown(result, visibility="after_published")) == []
