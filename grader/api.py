@@ -42,6 +42,18 @@ def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercise
                             report=report)
 
 
+def regrade(directory, *, out, only=None, exercises=EXERCISES, changed_suites=False, jobs=1,
+            isolation="sandbox", timeout=None, visibility="after_published", progress=True,
+            judge_command=None, report=None) -> dict:
+    """Grade chosen submissions of a batch again, in place, with history (see grader.regrade)."""
+    from . import batch as _batch
+    from .regrade import regrade as _regrade
+
+    return _regrade(directory, out, only=only, exercises=tuple(exercises), changed_suites=changed_suites,
+                    jobs=jobs, isolation=isolation, timeout=timeout or _batch.JUDGE_TIMEOUT_S,
+                    visibility=visibility, progress=progress, judge_command=judge_command, report=report)
+
+
 def release(out, *, force=False) -> Path:
     """Write the student bundle (stubs, public tests, lab, README, pack script) to `out`."""
     from .release import build_release

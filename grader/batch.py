@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 from . import inert
 from .sandboxed.layout import EXERCISES
+from .digests import submission_digest, suites_digest
 from .feedback import points
 from .files import write_atomic
 from .judge_process import kill_group, run_judge
@@ -43,7 +44,8 @@ from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
 JUDGE_TIMEOUT_S = _LIMITS.judge_timeout_s
 CSV_NAME = "grades.csv"
 # Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
-RESERVED_NAMES = frozenset({CSV_NAME, "report.html", "report", "class", "similarity", "regrade"})
+CLASS_DIR = "_class"  # OUT/_class/: the class's own outputs (report, regrade diffs, similarity)
+RESERVED_NAMES = frozenset({CSV_NAME, CLASS_DIR, "report.html", "report", "class", "similarity", "regrade"})
 MAX_NAME_BYTES = 200  # OUT/NAME's temporary sibling, ".NAME.tmp-XXXXXXXX", must fit in 255 bytes
 
 
@@ -195,14 +197,14 @@ def default_judge_command():
 
 
 def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir,
-               note=""):
+               note="", keep_other_exercises=False):
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
     out_dir = out / name
     # Absolute paths: the judge runs in an empty working directory of its own. "--name=NAME":
     # a name such as "-cmd" is not an option.
     argv = [str(Path(path).resolve()), f"--name={name}", "--out-dir", str(out_dir.resolve()),
             "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility,
-            *([f"--note={note}"] if note else [])]
+            *([f"--note={note}"] if note else []), *(["--keep-other-exercises"] if keep_other_exercises else [])]
     judge_command = judge_command or default_judge_command()
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
@@ -223,7 +225,7 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
     if outcome.result is not None:
         return name, outcome.result, outcome.seconds
     result = error_result(name, outcome.failure, exercises=exercises, duration_s=outcome.seconds, note=note,
-                          detail=outcome.detail)
+                          detail=outcome.detail).with_digests(submission_digest(path), suites_digest())
     publish(result, out_dir, visibility=visibility)
     return name, result, outcome.seconds
 
@@ -241,8 +243,13 @@ def _clean_leftovers(out: Path):
 
 def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
               timeout=JUDGE_TIMEOUT_S, judge_command=None, visibility="after_published",
-              progress=True, report=None) -> dict:
+              progress=True, report=None, regrade=None) -> dict:
     """Grade every submission in `directory` into `out`; returns a summary dict.
+
+    With `resume`, a finished result is kept unless its submission's files changed since
+    (grader.digests). With `regrade` (a set of names: grader.regrade), exactly those are graded
+    again, into their existing results (the exercises not graded now are kept), and every other
+    result is kept.
 
     `report(text)` receives the final table (default: print to stdout).
     """
@@ -268,13 +275,23 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     _clean_leftovers(out)
 
     results: dict[str, Result] = {}
-    todo = []
+    todo, changed, unhashed = [], [], []
     for name, path, note in submissions:
-        done = load_result(out / name) if resume else None
-        if done is not None and set(done.exercises) == set(exercises):  # same exercises graded
-            results[name] = done
-        else:
-            todo.append((name, path, note))
+        done = load_result(out / name) if resume or regrade is not None else None
+        if regrade is not None:  # exactly these are graded again; every other result is kept as it is
+            if name in regrade:
+                todo.append((name, path, note))
+            elif done is not None:
+                results[name] = done
+            continue
+        if done is not None and set(done.exercises) == set(exercises):
+            if done.files_sha256 is None:  # written by a grader that kept no hash: can't tell, so kept
+                unhashed.append(name)
+            if done.files_sha256 is None or done.files_sha256 == submission_digest(path):
+                results[name] = done
+                continue
+            changed.append(name)  # its files changed since it was graded
+        todo.append((name, path, note))
     skipped = len(results)
     write_csv(out, results)
 
@@ -282,15 +299,26 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     _warn_if_slots_share_a_user(jobs)
     bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
                disable=not progress, dynamic_ncols=True)
-    if skipped:
+    if regrade is not None:
+        bar.write(f"regrading {len(todo)} submission(s); {skipped} other result(s) kept as they are", file=sys.stderr)
+    elif skipped or changed:
         bar.write(f"resuming: {skipped} submission(s) already graded, {len(todo)} to go", file=sys.stderr)
+    if unhashed:
+        bar.write(f"kept {len(unhashed)} result(s) written by an older grader, which recorded no hash of the "
+                  "files it graded: `cnn-grader regrade` grades them again if their files may have changed",
+                  file=sys.stderr)
+    if changed:
+        bar.write(f"regrading {len(changed)} whose files changed since they were graded: "
+                  + ", ".join(inert.escape(n) for n in changed[:20]) + (" ..." if len(changed) > 20 else ""),
+                  file=sys.stderr)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="cnn-grader-batch-")  # an empty cwd for the judges
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:
             futures = [pool.submit(_run_judge, name, path, out, judges=judges, isolation=isolation,
                                    exercises=exercises, timeout=timeout, judge_command=judge_command,
-                                   visibility=visibility, workdir=workdir, note=note)
+                                   visibility=visibility, workdir=workdir, note=note,
+                                   keep_other_exercises=regrade is not None)
                        for name, path, note in todo]
             try:
                 for future in as_completed(futures):
@@ -326,7 +354,7 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         *_needing_a_human(ordered),
     ])
     (report or print)(text)
-    return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
+    return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped, "changed": changed,
             "errors": sorted(r.submission for r in ordered if r.error),
             "needs_human": sorted(r.submission for r in ordered if r.needs_human)}
 

@@ -14,14 +14,17 @@ from .sandboxed.layout import EXERCISES
 
 def _grade(args):
     from .archive import SubmissionRejected
-    from .results import write_result
+    from .results import error_result, submission_name, write_result
 
-    try:
-        result = api.grade(args.submission, isolation=args.isolation)
-    except SubmissionRejected as exc:  # the student's fault, so a graded 0 with the reason
-        from .results import error_result, submission_name
-
-        result = error_result(submission_name(args.submission), str(exc))
+    exercises = args.exercises or EXERCISES
+    if args.out:  # the same folder a batch writes for one submission
+        result = api.judge(args.submission, name=submission_name(args.submission), out_dir=args.out,
+                           isolation=args.isolation, exercises=exercises, visibility=args.visibility)
+    else:
+        try:
+            result = api.grade(args.submission, isolation=args.isolation, exercises=exercises)
+        except SubmissionRejected as exc:  # the student's fault, so a graded 0 with the reason
+            result = error_result(submission_name(args.submission), str(exc), exercises=exercises)
     if args.json:
         write_result(args.json, result)
     if args.gradescope:
@@ -52,6 +55,13 @@ def _feedback(args):
         return 2
     names = rewrite_feedback(args.out, visibility=args.visibility)
     print(f"rewrote feedback.md and results.json of {len(names)} submissions for visibility {args.visibility}")
+    return 0
+
+
+def _regrade(args):
+    api.regrade(args.directory, out=args.out, only=args.only, exercises=args.exercises or EXERCISES,
+            changed_suites=args.changed_suites, jobs=args.jobs, isolation=args.isolation,
+            timeout=args.timeout, visibility=args.visibility, progress=not args.no_progress)
     return 0
 
 
@@ -112,6 +122,12 @@ def build_parser():
     grade.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json here")
     grade.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
                        help="inprocess runs student code in this process: only for trusted code")
+    grade.add_argument("--exercises", type=exercise_list, default=None, metavar="ex1,ex2,...",
+                       help="grade only these exercises (default: all)")
+    grade.add_argument("--out", metavar="DIR", default=None,
+                       help="write DIR/{result.json,feedback.md,results.json}, as a batch does for one submission")
+    grade.add_argument("--visibility", choices=VISIBILITIES, default="after_published",
+                       help="for --out's feedback.md and results.json (see `batch --help`)")
     grade.set_defaults(run=_grade)
 
     batch = commands.add_parser(
@@ -140,6 +156,25 @@ def build_parser():
 
     judge_command.add_arguments(
         commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder"))
+
+    regrade = commands.add_parser(
+        "regrade", help="grade chosen submissions of a batch again, keeping history and a before/after CSV",
+        description="Regrade in place: each previous result.json goes to OUT/NAME/history/, exercises not "
+                    "regraded are kept, and OUT/_class/regrade-<time>.csv lists every score before and after.")
+    regrade.add_argument("directory", metavar="SUBMISSIONS")
+    regrade.add_argument("--out", required=True, metavar="OUT", help="the batch's output folder")
+    regrade.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                         help="regrade only these submissions (their names in grades.csv)")
+    regrade.add_argument("--exercises", type=exercise_list, default=None, metavar="ex1,ex2,...",
+                         help="regrade only these exercises; the others keep their results")
+    regrade.add_argument("--changed-suites", action="store_true",
+                         help="regrade only results made by other hidden suites than today's")
+    regrade.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N")
+    regrade.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox")
+    regrade.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS")
+    regrade.add_argument("--visibility", choices=VISIBILITIES, default="after_published")
+    regrade.add_argument("--no-progress", action="store_true")
+    regrade.set_defaults(run=_regrade)
 
     feedback = commands.add_parser(
         "feedback", help="render every OUT/NAME/feedback.md and results.json again for a visibility",

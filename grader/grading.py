@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .archive import unpacked
+from .digests import graded_files_digest, suites_digest
 from .results import Result, submission_name
 from .sandboxed.layout import EXERCISES
 
@@ -35,5 +36,6 @@ def grade(submission, *, isolation="sandbox", name=None, exercises=EXERCISES) ->
             if worker is not None:
                 worker.close()
             raise
-        return runner.grade_directory(root, name=name or submission_name(path), isolation=isolation,
-                                      exercises=exercises, transport=worker).inert()
+        result = runner.grade_directory(root, name=name or submission_name(path), isolation=isolation,
+                                        exercises=exercises, transport=worker)
+        return result.with_digests(graded_files_digest(root), suites_digest()).inert()

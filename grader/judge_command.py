@@ -14,19 +14,22 @@ import threading
 import time
 
 from .archive import SubmissionRejected
+from .digests import submission_digest, suites_digest
 from .grading import grade
 from .gradescope import VISIBILITIES
 from .judge_process import limit_memory
-from .publish import publish
-from .results import Result, error_result
+from .publish import load_result, publish
+from .results import Result, error_result, merged
 from .sandboxed.layout import EXERCISES
 
 
 def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES,
-          visibility="after_published", handle_signals=False, note="") -> Result:
+          visibility="after_published", handle_signals=False, note="", keep_other_exercises=False) -> Result:
     """Grade one submission and publish its folder; a refused upload gets an error result (0).
 
-    `note` (why the batch renamed the submission) goes into result.json and feedback.md.
+    `note` (why the batch renamed the submission) goes into result.json and feedback.md. With
+    `keep_other_exercises` (a regrade of some exercises), the exercises of the result already in
+    `out_dir` that were not graded now are kept (`results.merged`).
 
     With `handle_signals` (the judge process of a batch), SIGTERM or the batch's death stops
     grading cleanly and publishes nothing.
@@ -37,9 +40,13 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
     try:
         result = grade(submission, name=name, isolation=isolation, exercises=exercises)
     except SubmissionRejected as exc:
-        result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started)
+        result = error_result(name, str(exc), exercises=exercises, duration_s=time.monotonic() - started
+                              ).with_digests(submission_digest(submission), suites_digest())
     if note:
         result = result.with_note(note)
+    previous = load_result(out_dir) if keep_other_exercises else None
+    if previous is not None:
+        result = merged(previous, result)
     if stopped.is_set():
         raise KeyboardInterrupt("the judge was stopped")
     publish(result, out_dir, visibility=visibility)
@@ -93,6 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--exercises", type=exercise_list, default=None, metavar="ex1,ex2,...")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="after_published")
     parser.add_argument("--note", default="", help="why the batch renamed this submission")
+    parser.add_argument("--keep-other-exercises", action="store_true",
+                        help="merge into OUT-DIR's result.json: keep the exercises not graded now")
     parser.set_defaults(run=run)
     return parser
 
@@ -102,7 +111,7 @@ def run(args) -> int:
     limit_memory()  # every judge of a batch, forked or a command, runs this
     result = judge(args.submission, name=args.name, out_dir=args.out_dir, isolation=args.isolation,
                    exercises=args.exercises or EXERCISES, visibility=args.visibility,
-                   handle_signals=True, note=args.note)
+                   handle_signals=True, note=args.note, keep_other_exercises=args.keep_other_exercises)
     print(f"{result.submission}: {result.score:g} / {result.max_score:g} -> {args.out_dir}")
     return 0
 

@@ -19,6 +19,7 @@ from .gradescope import to_gradescope
 from .results import Result, read_result
 
 RESULT, FEEDBACK, GRADESCOPE = "result.json", "feedback.md", "results.json"
+HISTORY = "history"  # OUT/NAME/history/: earlier result.json files, kept by `cnn-grader regrade`
 
 
 def publish(result: Result, out_dir, *, visibility="after_published") -> Path:
@@ -31,6 +32,8 @@ def publish(result: Result, out_dir, *, visibility="after_published") -> Path:
         os.chmod(tmp, 0o755)
         write_atomic(tmp / FEEDBACK, feedback_markdown(result, visibility=visibility))
         write_atomic(tmp / GRADESCOPE, _json(to_gradescope(result, visibility=visibility)))
+        if (out_dir / HISTORY).is_dir() and not (out_dir / HISTORY).is_symlink():  # a regrade keeps it
+            shutil.copytree(out_dir / HISTORY, tmp / HISTORY, symlinks=True)
         write_atomic(tmp / RESULT, result.to_json())  # last: its presence marks a finished submission
         for attempt in range(3):
             try:

@@ -79,6 +79,8 @@ class Result:
     grader_error: str | None = None  # for the instructor; the student-facing views skip it
     note: str | None = None  # why the batch renamed the submission
     needs_human: bool = False  # a grader error scores 0 until a TA regrades it
+    files_sha256: str | None = None  # of the graded files (grader.digests): --resume regrades on a change
+    suites_sha256: str | None = None  # of the hidden suites that graded it: regrade --changed-suites
     format_version: int = FORMAT_VERSION
 
     # ------------------------------------------------------------------ writing
@@ -92,7 +94,7 @@ class Result:
                                   for ex, e in self.exercises.items()},
                     "grader_version": self.grader_version, "duration_s": self.duration_s,
                     "isolation": self.isolation, "output": self.output}
-        for key in ("error", "note", "grader_error"):
+        for key in ("error", "note", "grader_error", "files_sha256", "suites_sha256"):
             if getattr(self, key):
                 document[key] = getattr(self, key)
         return document
@@ -104,6 +106,9 @@ class Result:
     def inert(self) -> Result:
         """A copy with every string made inert (`inert.document`): it may quote the student."""
         return Result.from_dict(inert.document(self.to_dict()))
+
+    def with_digests(self, files_sha256: str | None, suites_sha256: str | None) -> Result:
+        return replace(self, files_sha256=files_sha256, suites_sha256=suites_sha256)
 
     def with_note(self, note: str) -> Result:
         return replace(self, note=inert.escape(note) if note else None)
@@ -134,6 +139,8 @@ class Result:
             grader_error=_str(document, "grader_error", None),
             note=_str(document, "note", None),
             needs_human=_bool(document, "needs_human"),
+            files_sha256=_str(document, "files_sha256", None),
+            suites_sha256=_str(document, "suites_sha256", None),
             format_version=FORMAT_VERSION,  # upgraded on reading: written back as the current version
         )
 
@@ -202,6 +209,22 @@ def _bool(document, key) -> bool:
     if not isinstance(value, bool):
         raise ResultFormatError(f"{key} must be true or false, got {value!r}")
     return value
+
+
+def merged(previous: Result, new: Result) -> Result:
+    """`new`'s exercises over `previous`'s: regrading some exercises keeps the others' results.
+
+    The suites' hash is kept only if both were graded by the same suites; otherwise it is unset,
+    so that `regrade --changed-suites` picks the result up. An error result replaces everything."""
+    if new.error or previous.error:
+        return new
+    exercises = {ex: new.exercises[ex] if ex in new.exercises else previous.exercises[ex]
+                 for ex in EXERCISES if ex in new.exercises or ex in previous.exercises}
+    kept = [e for ex, e in exercises.items() if ex not in new.exercises]
+    return replace(new, exercises=exercises, score=sum(e.score for e in exercises.values()),
+                   max_score=sum(e.max_score for e in exercises.values()),
+                   needs_human=new.needs_human or any(t.status == "grader_error" for e in kept for t in e.tests),
+                   suites_sha256=new.suites_sha256 if not kept or new.suites_sha256 == previous.suites_sha256 else None)
 
 
 def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=0.0,
