@@ -99,6 +99,7 @@ if [ -d /submissions ] && [ -n "$(ls -A /submissions 2>/dev/null)" ] \
 fi
 
 export CNN_GRADER_WORKER_USER="$STUDENT"
+export CNN_GRADER_IN_DOCKER=1  # grader/batch.py check_access: its fix names the host-side chgrp
 export HOME=/tmp USER="$JUDGE" LOGNAME="$JUDGE"
 
 setpriv --reuid="$judge_uid" --regid="$judge_gid" --groups="$judge_groups" \

@@ -32,14 +32,15 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
 
 
 def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
-          timeout=None, visibility="after_published", progress=True, judge_command=None, report=None) -> dict:
+          timeout=None, visibility="after_published", progress=True, judge_command=None, report=None,
+          roster=None, match="auto", canvas=None) -> dict:
     """Grade every subfolder and .zip of `directory` into `out` (see grader.batch)."""
     from . import batch as _batch
 
     return _batch.run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation,
                             exercises=tuple(exercises), timeout=timeout or _batch.JUDGE_TIMEOUT_S,
                             visibility=visibility, progress=progress, judge_command=judge_command,
-                            report=report)
+                            report=report, roster=roster, match=match, canvas=canvas)
 
 
 def regrade(directory, *, out, only=None, exercises=EXERCISES, changed_suites=False, jobs=1,

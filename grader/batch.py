@@ -230,6 +230,43 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
     return name, result, outcome.seconds
 
 
+class AccessError(ValueError):
+    """The judge can't read the submissions or write the results: a setup problem, with its fix."""
+
+
+# docs/docker.md: the image's judge is uid 10001 when the host's out/ belongs to root.
+DOCKER_FIX = ("on the host, give the judge's group read access and everyone else none:\n"
+              "    chgrp -R 10001 submissions && chmod -R g+rX,o-rwx submissions\n"
+              "or run with an out/ folder that you own, so the judge runs as you (docs/docker.md, Permissions)")
+
+
+def check_access(directory, out) -> None:
+    """Raise AccessError naming the first submission path the judge can't read, or the output
+    folder it can't write, and how to fix it: never a PermissionError traceback halfway through."""
+    directory, out = Path(directory), Path(out)
+    who = f"uid {os.getuid()} (groups {', '.join(map(str, os.getgroups()))})"
+    in_docker = os.environ.get("CNN_GRADER_IN_DOCKER") == "1"
+    fix = DOCKER_FIX if in_docker else f"make it readable by {who}, e.g. chmod -R u+rX,g+rX {directory}"
+
+    def refuse(path, what):
+        raise AccessError(f"the judge ({who}) can't {what} {path}: permission denied.\nFix: {fix}")
+
+    if directory.is_dir():
+        if not os.access(directory, os.R_OK | os.X_OK):
+            refuse(directory, "list the submissions folder")
+        for top, dirs, files in os.walk(directory, onerror=lambda exc: refuse(exc.filename, "list")):
+            for name in dirs:
+                if not os.access(Path(top) / name, os.R_OK | os.X_OK) and not (Path(top) / name).is_symlink():
+                    refuse(Path(top) / name, "list")
+            for name in files:
+                if not os.access(Path(top) / name, os.R_OK) and not (Path(top) / name).is_symlink():
+                    refuse(Path(top) / name, "read")
+    target = out if out.exists() else next((p for p in out.parents if p.exists()), Path("/"))
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise AccessError(f"the judge ({who}) can't write the results to {target}: permission denied.\n"
+                          f"Fix: {'mount an out/ folder that you own (docs/docker.md)' if in_docker else f'make {target} writable by {who}'}")
+
+
 def _clean_leftovers(out: Path):
     """Temporary folders and files of an interrupted earlier run (never a finished result)."""
     for entry in out.iterdir():
@@ -243,13 +280,14 @@ def _clean_leftovers(out: Path):
 
 def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
               timeout=JUDGE_TIMEOUT_S, judge_command=None, visibility="after_published",
-              progress=True, report=None, regrade=None) -> dict:
+              progress=True, report=None, regrade=None, roster=None, match="auto", canvas=None) -> dict:
     """Grade every submission in `directory` into `out`; returns a summary dict.
 
     With `resume`, a finished result is kept unless its submission's files changed since
     (grader.digests). With `regrade` (a set of names: grader.regrade), exactly those are graded
     again, into their existing results (the exercises not graded now are kept), and every other
-    result is kept.
+    result is kept. With `roster` (a CSV path: grader.roster), OUT/_class/roster.csv lists who
+    handed in what (and, with `canvas`, "Title (id)", gradebook-canvas.csv is Canvas's import).
 
     `report(text)` receives the final table (default: print to stdout).
     """
@@ -265,6 +303,14 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     unknown = [ex for ex in exercises if ex not in EXERCISES]
     if unknown or not exercises:
         raise ValueError(f"unknown exercises {unknown}: choose from {', '.join(EXERCISES)}")
+    check_access(directory, out)
+    students = None
+    if roster is not None:  # read first: a bad roster stops the batch before anything is graded
+        from . import roster as roster_module
+
+        students = roster_module.read_roster(roster)
+        if canvas:
+            roster_module.canvas_csv([], roster_module.match([], []), {}, canvas)  # checks its format
     submissions = discover(directory)
     if not submissions:
         raise ValueError(f"no submissions in {directory}: expected one subfolder or .zip file per student")
@@ -353,6 +399,13 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         f"isolation: {_isolation(isolation)}",
         *_needing_a_human(ordered),
     ])
+    if students is not None:
+        from . import roster as roster_module
+
+        matching, written = roster_module.write_roster_outputs(out / CLASS_DIR, students, results, rule=match,
+                                                               canvas_assignment=canvas)
+        text += "\n\n" + "\n".join([*roster_module.summary_lines(students, matching),
+                                     *(f"roster:   {path}" for path in written)])
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped, "changed": changed,
             "errors": sorted(r.submission for r in ordered if r.error),

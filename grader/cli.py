@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__, api, judge_command
 from .batch import JUDGE_TIMEOUT_S
 from .gradescope import VISIBILITIES
 from .judge_command import exercise_list
+from .roster import MATCH_RULES
 from .sandboxed.layout import EXERCISES
 
 
@@ -41,7 +43,7 @@ def _grade(args):
 def _batch(args):
     api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
               exercises=args.exercises or EXERCISES, timeout=args.timeout, visibility=args.visibility,
-              progress=not args.no_progress)
+              progress=not args.no_progress, roster=args.roster, match=args.match, canvas=args.canvas)
     return 0
 
 
@@ -152,6 +154,15 @@ def build_parser():
                             "feedback.md and results.json (tests that repeat public checks are always "
                             "visible); after publication, `cnn-grader feedback OUT --visibility visible`")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--roster", metavar="CSV", default=None,
+                       help="a roster (columns id, name; optionally email, login): OUT/_class/roster.csv lists "
+                            "each student's submission, students with none, and submissions with no student")
+    batch.add_argument("--match", choices=MATCH_RULES, default="auto",
+                       help="how a submission's name finds its student (default auto: an id, login or email "
+                            "token, then the full name, as Canvas, Moodle, Blackboard and GitHub Classroom name them)")
+    batch.add_argument("--canvas", metavar="'TITLE (ID)'", default=None,
+                       help="with --roster, also write OUT/_class/gradebook-canvas.csv in Canvas's import format, "
+                            "the total in the assignment column 'TITLE (ID)'")
     batch.set_defaults(run=_batch)
 
     judge_command.add_arguments(
@@ -223,4 +234,8 @@ def main(argv=None) -> int:
         return 130
     except (FileNotFoundError, ValueError) as exc:
         print(f"cnn-grader: error: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:  # a setup problem: say which file, never a traceback
+        print(f"cnn-grader: error: permission denied: {exc.filename or exc}. The grader runs as uid "
+              f"{os.getuid()}; make the file readable (or the folder writable) for it", file=sys.stderr)
         return 2

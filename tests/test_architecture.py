@@ -79,6 +79,7 @@ LAYERS = {
     # views
     "grader.feedback": "views",
     "grader.gradescope": "views",
+    "grader.roster": "views",
     # apps
     "grader.judge_process": "apps",
     "grader.rubric": "apps",

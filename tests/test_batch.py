@@ -61,7 +61,8 @@ def make_class(root: Path, names: list[str]) -> Path:
 
 def fake_batch(directory, out, judge=FAKE_JUDGE, **kwargs) -> dict:
     kwargs.setdefault("progress", False)
-    return batch.run_batch(directory, out, judge_command=judge, report=lambda text: None, **kwargs)
+    kwargs.setdefault("report", lambda text: None)
+    return batch.run_batch(directory, out, judge_command=judge, **kwargs)
 
 
 def results_of(out: Path) -> dict:
@@ -354,3 +355,34 @@ def test_the_summary_lists_the_submissions_that_need_a_human(tmp_path):
                               report=texts.append)
     assert summary["needs_human"] == ["unsure"]
     assert "needs a human (1)" in texts[0] and "\n  unsure" in texts[0] and "\n  alice" not in texts[0]
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("in_docker", [False, True])
+def test_unreadable_submissions_give_the_cause_and_the_fix_not_a_traceback(tmp_path, monkeypatch, in_docker):
+    """As a judge that may not read one file (root may read anything, so os.access is what says no)."""
+    klass = make_class(tmp_path / "class", ["alice", "bob"])
+    secret = klass / "bob" / "ex1" / "shapes.py"
+    real_access = os.access
+    monkeypatch.setattr(batch.os, "access", lambda path, mode: Path(path) != secret and real_access(path, mode))
+    if in_docker:
+        monkeypatch.setenv("CNN_GRADER_IN_DOCKER", "1")
+    with pytest.raises(batch.AccessError) as caught:
+        fake_batch(klass, tmp_path / "out")
+    message = str(caught.value)
+    assert f"can't read {secret}: permission denied" in message
+    assert ("chgrp -R 10001 submissions && chmod -R g+rX,o-rwx submissions" in message) == in_docker
+    assert not (tmp_path / "out").exists(), "nothing is written before the check"
+
+
+def test_cli_reports_an_unwritable_output_folder_in_one_line(tmp_path, monkeypatch):
+    klass = make_class(tmp_path / "class", ["alice"])
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(batch.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))
+    from grader import cli
+
+    monkeypatch.setattr(batch, "default_judge_command", lambda: FAKE_JUDGE)
+    assert cli.main(["batch", str(klass), "--out", str(locked / "out"), "--no-progress"]) == 2

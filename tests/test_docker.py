@@ -558,3 +558,20 @@ def test_out_owned_by_a_worker_user_is_refused(image, tmp_path):
         assert run.returncode == 2, (uid, run.returncode, run.stdout, run.stderr)
         assert f"/out belongs to uid {uid}, which is a worker user" in run.stderr, run.stderr
         assert not list(out.iterdir())
+
+
+def test_unreadable_submissions_give_the_fix_not_a_traceback(image, tmp_path):
+    """The documented run with a root-owned out/ (the judge is uid 10001) and submissions only root
+    may read: the cause and the exact chgrp of docs/docker.md, exit 2, nothing graded."""
+    submissions = tmp_path / "submissions"
+    shutil.copytree(CLASS_DIR / "alice_full_marks", submissions / "alice")
+    os.chmod(submissions, 0o700)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = _docker_run(["-v", f"{submissions}:/submissions:ro", "-v", f"{out}:/out",
+                       image, "batch", "/submissions", "--out", "/out"], timeout=120, check=False)
+    assert run.returncode == 2, (run.returncode, run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "can't list the submissions folder /submissions: permission denied" in run.stderr, run.stderr
+    assert "chgrp -R 10001 submissions && chmod -R g+rX,o-rwx submissions" in run.stderr, run.stderr
+    assert not list(out.iterdir()), "nothing was written"
