@@ -36,6 +36,7 @@ from .sandboxed.layout import EXERCISES
 from .digests import submission_digest, suites_digest
 from .feedback import points
 from .files import write_atomic
+from .lms import stage
 from .judge_process import kill_group, run_judge
 from .publish import RESULT, load_result, publish
 from .results import Result, error_result, submission_name
@@ -59,7 +60,7 @@ class Discovered(NamedTuple):
     note: str  # why `name` is not the name it was handed in under ("" when it is)
 
 
-def discover(directory) -> list[Discovered]:
+def discover(directory, staged=None) -> list[Discovered]:
     """Each submission in `directory`, sorted by name: subfolders and .zip files (hidden entries
     and symlinks are skipped).
 
@@ -78,6 +79,8 @@ def discover(directory) -> list[Discovered]:
             continue
         if entry.is_dir(follow_symlinks=False):
             name = entry.name
+        elif staged is not None and entry.name in staged.taken:
+            continue  # part of a student's upload in a flat LMS folder: graded with it
         elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
             name = submission_name(entry.path)
         else:
@@ -90,6 +93,15 @@ def discover(directory) -> list[Discovered]:
         else:
             taken[name.casefold()] = entry.name
             found.append(Discovered(name, Path(entry.path), ""))
+    for name, path in (staged.submissions if staged is not None else ()):  # grader.lms: flat LMS folders
+        reason = _unusable(name)
+        if not reason and name.casefold() in taken:
+            reason = f"another submission ({taken[name.casefold()]}) has the same name"
+        if reason:
+            renamed.append((name, path, reason))
+        else:
+            taken[name.casefold()] = name
+            found.append(Discovered(name, path, ""))
     for name, path, reason in renamed:
         base = _clean(name).lstrip(".").encode()[:MAX_NAME_BYTES - 8].decode(errors="ignore") or "submission"
         number = 2
@@ -291,6 +303,14 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
 
     `report(text)` receives the final table (default: print to stdout).
     """
+    with tempfile.TemporaryDirectory(prefix="cnn-grader-lms-") as staging:
+        return _run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation, exercises=exercises,
+                          timeout=timeout, judge_command=judge_command, visibility=visibility, progress=progress,
+                          report=report, regrade=regrade, roster=roster, match=match, canvas=canvas, staging=staging)
+
+
+def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, judge_command, visibility,
+               progress, report, regrade, roster, match, canvas, staging) -> dict:
     from tqdm import tqdm
 
     from .feedback import score_table, summary_stats
@@ -311,7 +331,10 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         students = roster_module.read_roster(roster)
         if canvas:
             roster_module.canvas_csv([], roster_module.match([], []), {}, canvas)  # checks its format
-    submissions = discover(directory)
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(f"no such folder: {directory}")
+    staged = stage(directory, staging)
+    submissions = discover(directory, staged)
     if not submissions:
         raise ValueError(f"no submissions in {directory}: expected one subfolder or .zip file per student")
     out = Path(out)
@@ -345,6 +368,8 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     _warn_if_slots_share_a_user(jobs)
     bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
                disable=not progress, dynamic_ncols=True)
+    for note in staged.notes:
+        bar.write(f"intake: {inert.escape(note)}", file=sys.stderr)
     if regrade is not None:
         bar.write(f"regrading {len(todo)} submission(s); {skipped} other result(s) kept as they are", file=sys.stderr)
     elif skipped or changed:

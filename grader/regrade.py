@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .batch import CLASS_DIR, discover, run_batch
 from .digests import suites_digest
 from .feedback import points
 from .files import write_atomic
+from .lms import stage
 from .publish import HISTORY, RESULT, load_result
 from .sandboxed.layout import EXERCISES
 
@@ -29,7 +31,8 @@ DIFF_HEADER = ["submission", "exercise", "before", "after", "change"]
 def choose(directory, out, *, only=None, changed_suites=False) -> list[str]:
     """Names to regrade: `only` (all by default), less, with `changed_suites`, those whose result
     was made by today's hidden suites. Unknown names are an error that lists them."""
-    names = [found.name for found in discover(directory)]
+    with tempfile.TemporaryDirectory(prefix="cnn-grader-lms-") as staging:  # the batch's names, flat LMS folders too
+        names = [found.name for found in discover(directory, stage(directory, staging))]
     if only:
         unknown = sorted(set(only) - set(names))
         if unknown:

@@ -73,6 +73,7 @@ LAYERS = {
     "grader.runner": "judge",
     "grader.grading": "judge",
     "grader.digests": "judge",
+    "grader.lms": "core",
     "grader.course.checks": "judge",
     "grader.course.conftest": "judge",
     **{f"grader.course.{exercise}.test_{exercise}": "judge" for exercise in registry.ids()},

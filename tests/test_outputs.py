@@ -123,7 +123,7 @@ def test_escape_codes_reach_no_output(tmp_path, capsys):
     module.write_text(HOSTILE_MODULE)
     tables = []
     summary = api.batch(tmp_path / "class", out=tmp_path / "out", exercises=("ex1",), isolation="sandbox",
-                        timeout=300, progress=False, report=tables.append)
+                        timeout=300, progress=False, report=tables.append, visibility="visible")
     assert summary["errors"] == [] and summary["graded"] == 1
     feedback = (tmp_path / "out" / "mallory" / "feedback.md").read_text()
     assert "\\x1b[2J\\x1b[Halice: 70 / 70" in feedback, "the output is shown, written out"
