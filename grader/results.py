@@ -79,20 +79,31 @@ class Result:
     grader_error: str | None = None  # for the instructor; the student-facing views skip it
     note: str | None = None  # why the batch renamed the submission
     needs_human: bool = False  # a grader error scores 0 until a TA regrades it
+    review: list[str] = field(default_factory=list)  # tamper-scan findings for a TA (never the student)
     format_version: int = FORMAT_VERSION
+
+    @property
+    def status(self) -> str:
+        """What a TA must do: "grader-error" (regrade a test), "needs-review" (read the `review`
+        lines; the score stands), or "graded". The one place statuses are decided."""
+        if self.needs_human:
+            return "grader-error"
+        if self.review:
+            return "needs-review"
+        return "graded"
 
     # ------------------------------------------------------------------ writing
 
     def to_dict(self) -> dict:
         """The JSON document, keys in the order the grader has always written them."""
         document = {"format_version": self.format_version, "submission": self.submission,
-                    "needs_human": self.needs_human, "score": self.score, "max_score": self.max_score,
+                    "status": self.status, "needs_human": self.needs_human, "score": self.score, "max_score": self.max_score,
                     "exercises": {ex: {"score": e.score, "max_score": e.max_score,
                                        "tests": [_test_dict(t) for t in e.tests]}
                                   for ex, e in self.exercises.items()},
                     "grader_version": self.grader_version, "duration_s": self.duration_s,
                     "isolation": self.isolation, "output": self.output}
-        for key in ("error", "note", "grader_error"):
+        for key in ("error", "note", "grader_error", "review"):
             if getattr(self, key):
                 document[key] = getattr(self, key)
         return document
@@ -134,6 +145,7 @@ class Result:
             grader_error=_str(document, "grader_error", None),
             note=_str(document, "note", None),
             needs_human=_bool(document, "needs_human"),
+            review=_str_list(document, "review"),  # `status` is derived, never read
             format_version=FORMAT_VERSION,  # upgraded on reading: written back as the current version
         )
 
@@ -195,6 +207,13 @@ def _str(document, key, default="", *, required=False):
     if not isinstance(value, str):
         raise ResultFormatError(f"{key} must be a string, got {value!r}")
     return value
+
+
+def _str_list(document, key) -> list[str]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ResultFormatError(f"{key} must be a list of strings, got {value!r}")
+    return list(value)
 
 
 def _bool(document, key) -> bool:
