@@ -143,9 +143,20 @@ def write_csv(out: Path, results: dict[str, Result]) -> Path:
     for name in sorted(results):
         per = results[name].exercises
         rows.append([name, *(points(per[ex].score) if ex in per else "" for ex in EXERCISES),
-                     points(results[name].score), results[name].note or ""])
+                     points(results[name].score), note_cell(results[name])])
     writer.writerows([inert.cell(value) for value in row] for row in rows)
     return write_atomic(out / CSV_NAME, buffer.getvalue())
+
+
+def note_cell(result: Result, shown=3) -> str:
+    """The CSV's note: why the batch renamed it, and what a TA should review (never in feedback.md)."""
+    notes = [result.note] if result.note else []
+    if result.review:
+        where = [line.split(" (", 1)[0].replace(": ", " ", 1) for line in result.review[:shown]]
+        more = ", ..." if len(result.review) > shown else ""
+        notes.append(f"needs review: {len(result.review)} finding{'s' if len(result.review) != 1 else ''} "
+                     f"({', '.join(where)}{more})")
+    return "; ".join(notes)
 
 
 def read_csv(path) -> list[dict]:
@@ -434,17 +445,29 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped, "changed": changed,
             "errors": sorted(r.submission for r in ordered if r.error),
-            "needs_human": sorted(r.submission for r in ordered if r.needs_human)}
+            "needs_human": sorted(r.submission for r in ordered if r.needs_human),
+            "needs_review": sorted(r.submission for r in ordered if r.status == "needs-review")}
 
 
 def _needing_a_human(results) -> list[str]:
-    """The submissions with a test the grader failed on: 0 points there until a TA regrades."""
+    """The submissions a TA must look at: a test the grader failed on (0 points there until a
+    regrade), or code the tamper scan flagged (the score stands until a TA decides)."""
+    lines = []
     names = [r.submission for r in results if r.needs_human]
-    if not names:
-        return []
-    return ["", f"needs a human ({len(names)}): the grader failed on a test of these submissions, which "
-            "scores 0 until you regrade it (result.json: status grader_error, grader_detail):",
-            *(f"  {name}" for name in names)]
+    if names:
+        lines += ["", f"needs a human ({len(names)}): the grader failed on a test of these submissions, which "
+                  "scores 0 until you regrade it (result.json: status grader_error, grader_detail):",
+                  *(f"  {name}" for name in names)]
+    flagged = [r for r in results if r.status == "needs-review"]
+    if flagged:
+        lines += ["", f"needs review ({len(flagged)}): code that reaches the grader or the interpreter's "
+                  "machinery, which the contract forbids; the score stands until you decide "
+                  "(result.json: status needs-review, review):"]
+        for result in flagged:
+            lines.append(f"  {result.submission}")
+            lines += [f"    {line}" for line in result.review[:10]]
+            lines += [f"    ... and {len(result.review) - 10} more"] if len(result.review) > 10 else []
+    return lines
 
 
 def _isolation(isolation):

@@ -81,20 +81,31 @@ class Result:
     needs_human: bool = False  # a grader error scores 0 until a TA regrades it
     files_sha256: str | None = None  # of the graded files (grader.digests): --resume regrades on a change
     suites_sha256: str | None = None  # of the hidden suites that graded it: regrade --changed-suites
+    review: list[str] = field(default_factory=list)  # tamper-scan findings for a TA (never the student)
     format_version: int = FORMAT_VERSION
+
+    @property
+    def status(self) -> str:
+        """What a TA must do: "grader-error" (regrade a test), "needs-review" (read the `review`
+        lines; the score stands), or "graded". The one place statuses are decided."""
+        if self.needs_human:
+            return "grader-error"
+        if self.review:
+            return "needs-review"
+        return "graded"
 
     # ------------------------------------------------------------------ writing
 
     def to_dict(self) -> dict:
         """The JSON document, keys in the order the grader has always written them."""
         document = {"format_version": self.format_version, "submission": self.submission,
-                    "needs_human": self.needs_human, "score": self.score, "max_score": self.max_score,
+                    "status": self.status, "needs_human": self.needs_human, "score": self.score, "max_score": self.max_score,
                     "exercises": {ex: {"score": e.score, "max_score": e.max_score,
                                        "tests": [_test_dict(t) for t in e.tests]}
                                   for ex, e in self.exercises.items()},
                     "grader_version": self.grader_version, "duration_s": self.duration_s,
                     "isolation": self.isolation, "output": self.output}
-        for key in ("error", "note", "grader_error", "files_sha256", "suites_sha256"):
+        for key in ("error", "note", "grader_error", "review", "files_sha256", "suites_sha256"):
             if getattr(self, key):
                 document[key] = getattr(self, key)
         return document
@@ -139,6 +150,7 @@ class Result:
             grader_error=_str(document, "grader_error", None),
             note=_str(document, "note", None),
             needs_human=_bool(document, "needs_human"),
+            review=_str_list(document, "review"),  # `status` is derived, never read
             files_sha256=_str(document, "files_sha256", None),
             suites_sha256=_str(document, "suites_sha256", None),
             format_version=FORMAT_VERSION,  # upgraded on reading: written back as the current version
@@ -202,6 +214,13 @@ def _str(document, key, default="", *, required=False):
     if not isinstance(value, str):
         raise ResultFormatError(f"{key} must be a string, got {value!r}")
     return value
+
+
+def _str_list(document, key) -> list[str]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ResultFormatError(f"{key} must be a list of strings, got {value!r}")
+    return list(value)
 
 
 def _bool(document, key) -> bool:

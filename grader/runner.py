@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from . import __version__
+from . import __version__, source_checks
 from .failures import GraderError
-from .paths import COURSE_DIR, hidden_suite
+from .paths import COURSE_DIR, EXERCISES_DIR, hidden_suite
 from .sandboxed.layout import EXERCISES  # noqa: F401 - part of this API
 from .results import ExerciseResult, Result, TestResult
 from .seam import InProcessTransport, Submission, failure_status
@@ -134,9 +134,19 @@ def open_submission(path, isolation="sandbox", budget_s=SUBMISSION_BUDGET_S, tra
     return Submission(transport, total_budget_s=budget_s)
 
 
+def review_lines(path) -> list[str]:
+    """The tamper scan of every .py file under `path` (the judge's copy), one line per finding;
+    unchanged copies of the handed-out public tests are the course's code, and not scanned."""
+    sources = source_checks.without_handouts(source_checks.read_sources(path), EXERCISES_DIR)
+    return [str(finding) for finding in source_checks.tamper_findings(sources)]
+
+
 def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES, transport=None) -> Result:
-    """The full result of one unpacked submission directory (not yet inert: see `grading.grade`)."""
+    """The full result of one unpacked submission directory (not yet inert: see `grading.grade`).
+
+    Read before any student code runs: the tamper scan, which flags the result for review."""
     started = time.monotonic()
+    review = review_lines(path)
     submission = open_submission(path, isolation, transport=transport)
     try:
         per_exercise = run_suites(submission, exercises)
@@ -154,4 +164,5 @@ def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES
         output=output,
         # A grader error scores 0 until a human regrades it.
         needs_human=any(t.status == "grader_error" for e in per_exercise.values() for t in e.tests),
+        review=review,  # costs no points: a TA reads the lines (grades.csv, the batch's summary)
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import limits
+from . import limits, source_checks
 from .failures import GraderError, NotImplementedYet, StudentCodeError, StudentTimeout, WorkerCrashed
 from .paths import SOLUTIONS_DIR
 from .sandboxed import codec
@@ -128,6 +128,7 @@ class InProcessTransport:
         from .sandboxed.worker import Dispatcher
 
         self.charged_s = 0.0  # wall time of the calls: trusted code, nothing else runs beside it
+        self.root = Path(root)  # the submission's folder, as the judge reads it (`Submission.source_files`)
         self.is_reference = Path(root).resolve() == Path(SOLUTIONS_DIR).resolve()
         InProcessTransport._count += 1
         self.dispatcher = Dispatcher(root, module_prefix=f"_cnn_grader_{InProcessTransport._count}_")
@@ -158,6 +159,17 @@ class Submission:
         if exercise not in MODULES:
             raise AttributeError(exercise)
         return _ExerciseProxy(self, exercise)
+
+    def source_files(self, exercise) -> dict[str, str]:
+        """The .py files of `exercise`'s folder (helpers too), by path from the submission's root
+        ("ex4/soft_ce.py"), as the judge reads them from its own copy on disk: never through the
+        worker, so that student code can't show the static checks (grader.source_checks) other code."""
+        if exercise not in MODULES:
+            raise GraderError(f"unknown exercise {exercise!r}")
+        root = getattr(self._transport, "root", None)
+        if root is None:
+            raise GraderError(f"{self.description} has no submission folder to read")
+        return source_checks.read_sources(root, exercise)
 
     def value(self, exercise, name):
         return self._request("value", exercise, name, (), {}, None, f"{name}")

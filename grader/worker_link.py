@@ -37,6 +37,8 @@ class WorkerTransport:
 
     def __init__(self, submission_dir, limits: sandbox.Limits | None = None):
         self._tmp = tempfile.TemporaryDirectory(prefix="cnn-grader-")
+        # The judge's own copy, which the worker never sees: `Submission.source_files` reads it.
+        self.root = Path(submission_dir)
         root = Path(self._tmp.name)
         sandbox.private_root(root)
         self._submission = sandbox.copy_submission(Path(submission_dir), root / "submission")

@@ -70,6 +70,7 @@ LAYERS = {
     "grader.sandbox": "judge",
     "grader.worker_link": "judge",
     "grader.seam": "judge",
+    "grader.source_checks": "judge",  # static checks of the submission's source, read in the judge; stdlib only
     "grader.runner": "judge",
     "grader.grading": "judge",
     "grader.digests": "judge",

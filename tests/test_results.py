@@ -75,9 +75,10 @@ def test_writing_keeps_every_old_field_and_adds_the_version():
     written = json.loads(Result.from_json(OLD_RESULT).to_json())
     assert written.pop("format_version") == FORMAT_VERSION
     assert written.pop("needs_human") is False
+    assert written.pop("status") == "graded", "derived: never read back"
     assert written == old, "the same keys, names and values (numbers as floats)"
     error = json.loads(Result.from_dict(OLD_ERROR_RESULT).to_json())
-    assert {k: v for k, v in error.items() if k not in ("format_version", "needs_human")} == OLD_ERROR_RESULT
+    assert {k: v for k, v in error.items() if k not in ("format_version", "needs_human", "status")} == OLD_ERROR_RESULT
 
 
 def test_round_trip_of_a_new_result(tmp_path):
@@ -86,6 +87,22 @@ def test_round_trip_of_a_new_result(tmp_path):
         needs_human=True, note="renamed")
     write_result(tmp_path / "result.json", result)
     assert read_result(tmp_path / "result.json") == result
+
+
+def test_the_status_and_the_review_lines():
+    """One status per result: a grader error first, then a review, else graded. `review` is
+    written only when there is something to review, and old documents have none."""
+    lines = ["ex3/cutout.py:12: sys.modules (reaches the interpreter's modules)"]
+    flagged = Result("eve", 7.0, 10.0, {}, review=lines)
+    assert (flagged.status, Result("a", 1.0, 1.0, {}).status) == ("needs-review", "graded")
+    assert Result("b", 0.0, 1.0, {}, needs_human=True, review=lines).status == "grader-error"
+    document = json.loads(flagged.to_json())
+    assert (document["status"], document["review"]) == ("needs-review", lines)
+    assert "review" not in json.loads(Result("a", 1.0, 1.0, {}).to_json())
+    assert Result.from_json(flagged.to_json()) == flagged
+    assert Result.from_json(OLD_RESULT).review == []
+    with pytest.raises(ResultFormatError):
+        Result.from_dict({"submission": "a", "score": 1, "exercises": {}, "review": "ex1/shapes.py:1"})
 
 
 @pytest.mark.parametrize("document", [

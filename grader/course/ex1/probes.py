@@ -1,8 +1,9 @@
 """ex1 probes: things about `shapes.py` that need live layers or many calls at once.
 
 `trace_shapes` takes real `nn.Module`s, which can't cross the seam, so the judge sends a
-plain description of the layers; they are built here, beside the student code, with every
-forward replaced by a recorder (the contract says no forward may run).
+plain description of the layers and they are built here, beside the student code. Whether a
+forward runs is not watched here, where the student's code could forge it: the judge reads the
+source instead (grader.source_checks.forward_calls).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ class TraceCase(TypedDict):
     well_formed: bool  # a list of tuples of ints, as the contract says
     returned: str | None  # type name
     error: ErrorInfo | None
-    forward_calls: list  # indices of layers whose forward ran; -1 is the container
 
 # Layer types a hidden test may ask for (the supported ones and a few unsupported ones).
 LAYER_TYPES = {
@@ -96,22 +96,8 @@ def _build(description):
     return nn.Sequential(*layers)
 
 
-def _record_forwards(model, calls):
-    """Replace every module's forward (the container's too) by one that records the call."""
-    for index, module in enumerate([model, *model]):
-        original = module.forward
-
-        def recorded(*args, _index=index - 1, _original=original, **kwargs):
-            calls.append(_index)  # -1 is the nn.Sequential itself
-            return _original(*args, **kwargs)
-
-        module.forward = recorded
-
-
 def _trace_one(fn, description, input_shape):
     model = _build(description)
-    calls = []
-    _record_forwards(model, calls)
     result = {"shapes": None, "well_formed": False, "returned": None, "error": None}
     try:
         value = fn(model, tuple(input_shape))
@@ -128,7 +114,6 @@ def _trace_one(fn, description, input_shape):
                 isinstance(shape, tuple) and all(_plain_int(d) for d in shape) for shape in items)
         except Exception:  # noqa: BLE001 - not a list of shapes at all
             result["shapes"] = None
-    result["forward_calls"] = sorted(set(calls))
     return result
 
 
@@ -137,8 +122,7 @@ def ex1_trace_cases(shapes, cases) -> list[TraceCase]:
     """Run the submission's `trace_shapes` on each `(description, input_shape)` case.
 
     Returns per case: `shapes` (list of int tuples, or None), `well_formed` (a list of tuples
-    of ints, as the contract says), `returned` (type name), `error` (None or
-    `{"type", "is_value_error", "message"}`) and `forward_calls` (indices of layers whose
-    forward ran; -1 is the container)."""
+    of ints, as the contract says), `returned` (type name) and `error` (None or
+    `{"type", "is_value_error", "message"}`)."""
     fn = shapes.trace_shapes
     return [_trace_one(fn, description, input_shape) for description, input_shape in cases]
