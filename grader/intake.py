@@ -131,7 +131,8 @@ def judge(paths, modules: dict[str, str]) -> Intake:
             close = difflib.get_close_matches(path.stem.lower(), stems, n=1, cutoff=0.6)
             if close:  # cutout.ipynb, wherever it is, stands for ex3
                 exercise = stems[close[0]]
-                exercises[exercise].hints.append(_notebook(path.as_posix(), f"the .py module {exercise}/{modules[exercise]}.py"))
+                expected = f"the .py module {exercise}/{modules[exercise]}.py"
+                exercises[exercise].hints.append(_notebook(path.as_posix(), expected))
             else:
                 intake.messages.append(_notebook(path.as_posix(), "the .py modules (exN/<module>.py)"))
     return intake
@@ -211,6 +212,14 @@ def check_module(exercise: str, rel: str, data: bytes, local: set[str]) -> list[
         if effect:
             found.append(Finding(exercise, f"{rel}: line {node.lineno} runs {effect} when the module is imported; "
                                            f"move it into a function or under `if __name__ == \"__main__\":`"))
+    top = set(map(id, _top_level(tree.body)))
+    for node in ast.walk(tree):  # the grader puts a helper within reach only while it imports the module
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for name in (n.split(".")[0] for n in names):
+                if name in local:
+                    found.append(Finding(exercise, f"{rel}: line {node.lineno} imports your helper {name} inside a "
+                                                   "function; import it at the top of the module instead"))
     return found
 
 

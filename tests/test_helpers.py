@@ -107,7 +107,8 @@ def test_the_sandbox_copy_takes_modules_helpers_and_notes_only(tmp_path):
         (source / rel).write_text("X = 1\n")
     (source / "ex3" / "linked.py").symlink_to(source / "ex3" / "helpers.py")
     copied = sandbox.copy_submission(source, tmp_path / "copy")
-    assert sorted(intake.list_files(copied)) == ["ex3/cutout.py", "ex3/helpers.py", f"ex4/{NOTE_FILE}", "ex4/soft_ce.py"]
+    want = ["ex3/cutout.py", "ex3/helpers.py", f"ex4/{NOTE_FILE}", "ex4/soft_ce.py"]
+    assert sorted(intake.list_files(copied)) == want
 
 
 def test_intake_judges_names():
@@ -121,3 +122,10 @@ def test_intake_judges_names():
     assert ex["ex2"].hints == [] and ex["ex2"].module == "ex2/mixup.py"  # near misses only for a missing module
     assert ex["ex6"].hints[0].startswith("found ex6/square_border.ipynb: notebooks are not graded; submit the .py "
                                          "module ex6/square_border.py instead")
+
+
+def test_a_helper_imported_inside_a_function_is_flagged():
+    source = b"import helpers\n\ndef f():\n    from helpers import x\n    return x\n"
+    findings = intake.check_module("ex3", "ex3/cutout.py", source, {"helpers"})
+    assert [f.message for f in findings] == ["ex3/cutout.py: line 4 imports your helper helpers inside a function; "
+                                             "import it at the top of the module instead"]

@@ -51,8 +51,8 @@ def _hang(path: Path) -> None:
 def test_pack_warns_about_each_problem_and_packs_helpers(work):
     ex = work / "exercises"
     shutil.copyfile(SOLUTIONS_DIR / "ex3" / "cutout.py", ex / "ex3" / "cutout.py")
-    (ex / "ex3" / "cutout.py").write_text((ex / "ex3" / "cutout.py").read_text()
-                                          + "\nfrom helpers import same\nprint('loaded')\nMASK = cutout_mask(4, 4, (1, 1), 2)\n")
+    extra = "\nfrom helpers import same\nprint('loaded')\nMASK = cutout_mask(4, 4, (1, 1), 2)\n"
+    (ex / "ex3" / "cutout.py").write_text((ex / "ex3" / "cutout.py").read_text() + extra)
     (ex / "ex3" / "helpers.py").write_text("def same(v):\n    return v\n")
     (ex / "ex5" / "metrics.py").rename(ex / "ex5" / "metrics_final.py")
     (ex / "ex6" / "square_border.py").unlink()
@@ -69,7 +69,7 @@ def test_pack_warns_about_each_problem_and_packs_helpers(work):
                  "note: found ex6/square_border.ipynb: notebooks are not graded; submit the .py module "
                  "ex6/square_border.py instead, packed with `python pack_submission.py`"):
         assert note in out, out
-    assert "with 5 of 7 exercise files (and 1 helper modules)" in out, out  # ex5's near miss is no helper
+    assert "with 5 of 7 exercise files (and 1 helper module)" in out, out  # ex5's near miss is no helper
     with zipfile.ZipFile(work / "submission.zip") as zf:
         names = zf.namelist()
     assert "exercises/ex3/helpers.py" in names and "exercises/ex3/cutout.py" in names

@@ -42,9 +42,9 @@ def main(argv=None):
         return 1
     output = Path(args.output).resolve()
     packed = write_zip(output, root, found)
+    helpers = sum(len(f.helpers) for f in found.exercises.values() if f.module)
     print(f"wrote {output} with {len(packed)} of {len(MODULES)} exercise files"
-          + (f" (and {sum(len(f.helpers) for f in found.exercises.values() if f.module)} helper modules)"
-             if any(f.helpers for f in found.exercises.values() if f.module) else ""))
+          + (f" (and {helpers} helper module{'s' * (helpers != 1)})" if helpers else ""))
     for finding in findings:
         print(f"  {'error' if finding.blocking else 'note'}: {finding.message}")
     if blocking:
