@@ -1,8 +1,10 @@
 """Turning what a student hands in (a folder or a .zip) into a folder that mirrors exercises/.
 
 `unpacked(path)` yields a fresh temporary directory holding only the seven exercise modules
-(`ex1/shapes.py`, ..., `ex7/flatten_head.py`) that the submission has; everything else is
-ignored, and a missing module counts as an untouched stub (the runner reports it as missing).
+(`ex1/shapes.py`, ..., `ex7/flatten_head.py`) that the submission has, each with the helper
+modules beside it and a note where `grader.intake` refused a helper or found a notebook or a
+near-miss name instead of the module; everything else is ignored, and a missing module counts
+as an untouched stub (the runner reports it as missing, with the note).
 
 Accepted layouts (the first that holds an exercise module wins):
     ex1/shapes.py ...                        the folder itself mirrors exercises/
@@ -31,8 +33,9 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from . import intake
 from .limits import DEFAULT as LIMITS
-from .sandboxed.layout import MODULE_FILES
+from .sandboxed.layout import MODULE_FILES, MODULES, NOTE_FILE
 
 MIB = 1024 * 1024
 MAX_FILE_BYTES = LIMITS.archive_file_bytes
@@ -93,11 +96,36 @@ def find_layout(exists, top_level_dirs) -> dict[str, str]:
     return {}
 
 
-def _nothing_found(what) -> SubmissionRejected:
+def _nothing_found(what, names=()) -> SubmissionRejected:
     expected = ", ".join(f"{ex}/{file}" for ex, file in MODULE_FILES.items())
+    found = intake.judge(names, MODULES)  # notebooks and near misses say what to do instead
+    hints = [m for files in found.exercises.values() for m in files.hints] + found.messages
     return SubmissionRejected(
         f"no exercise file was found in {what}: expected files such as {expected} "
-        f"(or the same inside an exercises/ folder); {HOW_TO_PACK}")
+        f"(or the same inside an exercises/ folder); {HOW_TO_PACK}" + "".join(f"\n{h}" for h in hints))
+
+
+def plan(layout: dict[str, str], names) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
+    """What to write for each exercise: ({exercise: [(source name, file name)]}, {exercise: note}).
+
+    The modules `find_layout` found, plus the helpers beside them and the notes (a refused
+    helper; what was found instead of a missing module) that `grader.intake` gives."""
+    files = {ex: [(rel, MODULE_FILES[ex])] for ex, rel in layout.items()}
+    base = next((rel[:-len(f"{ex}/{MODULE_FILES[ex]}")] for ex, rel in layout.items()
+                 if rel.endswith(f"{ex}/{MODULE_FILES[ex]}")), None)
+    if base is None:  # modules dragged in without their exN folders: no helpers either
+        return files, {}
+    found = intake.judge([n[len(base):] for n in names if n.startswith(base)], MODULES)
+    notes = {}
+    for exercise, judged in found.exercises.items():
+        if judged.module and exercise not in files:  # ex3/Cutout.py: the case differs
+            files[exercise] = [(base + judged.module, MODULE_FILES[exercise])]
+        if exercise in files:
+            files[exercise] += [(base + h, PurePosixPath(h).name) for h in judged.helpers]
+        messages = list(judged.refused.values()) if exercise in files else judged.messages()
+        if messages:
+            notes[exercise] = "; ".join(messages)
+    return files, notes
 
 
 def _ignored(name: str) -> bool:
@@ -133,11 +161,14 @@ def _copy_folder(source: Path, dest: Path) -> None:
         raise SubmissionRejected(f"the submission folder {source.name} cannot be read: {err.strerror}") from None
     tops = sorted(e.name for e in entries if not _ignored(e.name) and e.is_dir(follow_symlinks=False))
     layout = find_layout(lambda rel: _regular_file(source, rel), tops)
+    names = intake.list_files(source)
     if not layout:
-        raise _nothing_found(f"the folder {source.name}")
-    for exercise, rel in layout.items():
-        data = _read_no_follow(source / rel, rel)
-        _write_module(dest, exercise, data)
+        raise _nothing_found(f"the folder {source.name}", names)
+    files, notes = plan(layout, names)
+    for exercise, pairs in files.items():
+        for rel, name in pairs:
+            _write_module(dest, exercise, _read_no_follow(source / rel, rel), name)
+    _write_notes(dest, notes)
 
 
 def _read_no_follow(path: Path, rel: str) -> bytes:
@@ -156,11 +187,18 @@ def _read_no_follow(path: Path, rel: str) -> bytes:
     return data
 
 
-def _write_module(dest: Path, exercise: str, data: bytes) -> None:
-    """Write under a name the grader chooses itself: nothing can land outside `dest`."""
+def _write_notes(dest: Path, notes: dict[str, str]) -> None:
+    for exercise, note in notes.items():
+        (dest / exercise).mkdir(exist_ok=True)
+        (dest / exercise / NOTE_FILE).write_text(note, encoding="utf-8")
+
+
+def _write_module(dest: Path, exercise: str, data: bytes, name: str | None = None) -> None:
+    """Write under a name the grader chooses itself, or a helper's name that `intake` accepted
+    (a Python identifier + .py): nothing can land outside `dest`."""
     folder = dest / exercise
     folder.mkdir(exist_ok=True)
-    target = folder / MODULE_FILES[exercise]
+    target = folder / (name or MODULE_FILES[exercise])
     assert target.resolve().is_relative_to(dest.resolve())
     with open(target, "xb") as handle:
         handle.write(data)
@@ -199,10 +237,13 @@ def _extract_zip(path: Path, dest: Path) -> None:
                            if ("/" in name or members[name].is_dir()) and not _ignored(name.split("/", 1)[0])})
             layout = find_layout(files.__contains__, tops)
             if not layout:
-                raise _nothing_found(label)
+                raise _nothing_found(label, sorted(files))
             budget = [MAX_TOTAL_BYTES]
-            for exercise, name in layout.items():
-                _write_module(dest, exercise, _read_member(archive, members[name], name, budget))
+            plans, notes = plan(layout, sorted(files))
+            for exercise, pairs in plans.items():
+                for name, target in pairs:
+                    _write_module(dest, exercise, _read_member(archive, members[name], name, budget), target)
+            _write_notes(dest, notes)
     except SubmissionRejected:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as err:

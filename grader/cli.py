@@ -74,6 +74,14 @@ def _release(args):
     return 0
 
 
+def _check(args):
+    from .paths import REPO_ROOT
+    from .release import rubric_data
+    from .templates import check
+
+    return check.main([*args.exercises, "--timeout", str(args.timeout)], root=REPO_ROOT, rubric=rubric_data())
+
+
 def _otter(args):
     path = api.otter(args.out, visibility=args.visibility, judge_timeout=args.judge_timeout,
                      python_version=args.python_version)
@@ -199,6 +207,13 @@ def build_parser():
     release.add_argument("--out", required=True, metavar="DIR")
     release.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
     release.set_defaults(run=_release)
+
+    check = commands.add_parser("check", help="run each exercise's public tests in a fresh process, as the "
+                                              "students' check.py does, with a preview of the points")
+    check.add_argument("exercises", nargs="*", help="exercise ids (default: every exercise)")
+    check.add_argument("--timeout", type=_positive_float, default=60.0, metavar="SECONDS",
+                       help="wall-clock limit per exercise (default 60)")
+    check.set_defaults(run=_check)
 
     otter = commands.add_parser("otter", help="build an otter-grader autograder zip for Gradescope")
     otter.add_argument("--out", default="autograder.zip", metavar="ZIP", help="default autograder.zip")

@@ -50,8 +50,8 @@ class Limits:
                                    "`@pytest.mark.timeout` (pytest-timeout; a training test gets "
                                    "twice its training limit, ex5's large case twice its call limit)",
                                    part="call")
-    public_test_timeout_s: float = _limit(120.0, "s", "wall clock of one public test in the students' "
-                                          "bundle (its pyproject.toml's pytest-timeout)", part="call")
+    public_test_timeout_s: float = _limit(10.0, "s", "wall clock of one public test in the students' "
+                                          "bundle and the repo (exercises/conftest.py; the bundle's pyproject.toml)", part="call")
     # -- the judge's link to its worker
     startup_timeout_s: float = _limit(60.0, "s", "wall clock for a worker to start and say hello",
                                       part="worker link")

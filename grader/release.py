@@ -2,12 +2,17 @@
 
     DIR/
       README.md            how to install, test, and hand in
-      requirements.txt     the pinned torch / numpy / pytest / pytest-timeout
-      pyproject.toml       the same pins, and pytest's settings for the bundle
+      requirements.txt     torch / numpy / pytest / pytest-timeout: ranges that keep a torch 2.x
+                           already installed (Colab, CUDA); the grader's own pins are in a comment
+      pyproject.toml       the same, and pytest's settings for the bundle
       pack_submission.py   `python pack_submission.py` -> submission.zip, as `cnn-grader grade` takes it
                            (grader/templates/pack_submission.py with layout.MODULES written in)
+      check.py             `python check.py [ex3 ...]`: public tests, one fresh process per exercise,
+                           with a preview of the points (grader/templates/check.py)
+      intake.py            grader/intake.py: the pre-flight the pack script, check.py and the grader share
+      rubric.json          per exercise: module, title, points and its graded behaviours (`rubric_data`)
       cnnlab/              the course lab
-      exercises/           stubs, READMEs, public tests, conftest.py
+      exercises/           stubs, READMEs, public tests, conftest.py (its staff-only block left out)
 
 It never contains the reference solutions, the hidden suites or the grader: the bundle is
 checked before it is put in place, and a file whose text equals a solution or hidden-suite file
@@ -26,15 +31,25 @@ from pathlib import Path
 from . import __version__
 from .files import write_atomic
 from .limits import DEFAULT as LIMITS
-from .paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+from .paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR, hidden_suite
 from .sandboxed.layout import MODULES, POINTS
 
 STUDENT_PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout")
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
-# A real file, so linters and tests see it; the release writes the exercise list into it.
+# Real files, so linters and tests see them; the release writes the exercise list into them.
 PACK_TEMPLATE = Path(__file__).resolve().parent / "templates" / "pack_submission.py"
+CHECK_TEMPLATE = Path(__file__).resolve().parent / "templates" / "check.py"
+INTAKE_MODULE = Path(__file__).resolve().parent / "intake.py"
 MODULES_BLOCK = re.compile(r"^# BEGIN MODULES\b.*?^# END MODULES\n", re.M | re.S)
+INTAKE_BLOCK = re.compile(r"^# BEGIN INTAKE\b.*?^# END INTAKE\n", re.M | re.S)
+# The student conftest's staff-only part (CNN_GRADER_TARGET=solutions) stays in the repo.
+STAFF_BLOCK = re.compile(r"^# BEGIN STAFF\b.*?^# END STAFF\n", re.M | re.S)
+IMPORT_INTAKE = "sys.path.insert(0, str(HERE))  # intake.py, beside this script\nimport intake  # noqa: E402\n"
+# What students install: ranges, so that pip keeps a torch 2.x they already have (Colab, a CUDA
+# build) instead of replacing it with the grader's exact pin (pyproject.toml, constraints.txt).
+STUDENT_RANGES = {"torch": ">=2.0,<3", "numpy": ">=1.24,<3", "pytest": ">=8", "pytest-timeout": ">=2.1"}
+RUBRIC_FORMAT = 1
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve")
 
@@ -58,6 +73,7 @@ def build_release(out, *, force=False) -> Path:
     try:
         os.chmod(tmp, 0o755)
         _copy_tree(EXERCISES_DIR, tmp / "exercises")
+        write_atomic(tmp / "exercises" / "conftest.py", student_conftest())
         import cnnlab
 
         _copy_tree(Path(cnnlab.__file__).resolve().parent, tmp / "cnnlab")
@@ -66,6 +82,9 @@ def build_release(out, *, force=False) -> Path:
         write_atomic(tmp / "pyproject.toml", _pyproject(pins))
         write_atomic(tmp / "README.md", _readme())
         write_atomic(tmp / "pack_submission.py", pack_script(), mode=0o755)
+        write_atomic(tmp / "check.py", check_script(), mode=0o755)
+        write_atomic(tmp / "intake.py", INTAKE_MODULE.read_bytes())
+        write_atomic(tmp / "rubric.json", json.dumps(rubric_data(), indent=2) + "\n")
         problems = leaks(tmp)
         if problems:
             raise ReleaseError("the bundle would leak grader files:\n  " + "\n  ".join(problems))
@@ -153,17 +172,24 @@ def pinned_requirements() -> dict[str, str]:
     return {p: pins[p] for p in STUDENT_PACKAGES}
 
 
+def _grader_versions(pins) -> str:
+    return ", ".join(f"{name}{version}" for name, version in pins.items())
+
+
 def _requirements(pins) -> str:
-    lines = ["# The exact versions the grader uses: install them with", "#   pip install -r requirements.txt",
-             "# PyTorch's CPU-only build: a few hundred MB instead of several GB of CUDA libraries.",
+    lines = ["# What the exercises need: pip install -r requirements.txt",
+             "# A torch 2.x you already have (Colab, a CUDA build) is kept. The grader itself runs",
+             f"# {_grader_versions(pins)}.",
+             "# Without torch, pip takes PyTorch's CPU-only build: a few hundred MB instead of several GB.",
              "--extra-index-url https://download.pytorch.org/whl/cpu"]
-    return "\n".join(lines + [f"{name}{version}" for name, version in pins.items()]) + "\n"
+    return "\n".join(lines + [f"{name}{STUDENT_RANGES[name]}" for name in pins]) + "\n"
 
 
 def _pyproject(pins) -> str:
-    deps = "\n".join(f'    "{name}{version}",' for name, version in pins.items())
-    return f'''# The course exercises. Nothing to build: install the pinned packages with
+    deps = "\n".join(f'    "{name}{STUDENT_RANGES[name]}",' for name in pins)
+    return f'''# The course exercises. Nothing to build: install what they need with
 #   pip install -r requirements.txt
+# (a torch 2.x you already have is kept; the grader runs {_grader_versions(pins)})
 # and run everything from this folder (the lab, cnnlab/, is imported from here).
 [project]
 name = "cnn-exercises"
@@ -187,17 +213,49 @@ timeout = {LIMITS.public_test_timeout_s:g}
 '''
 
 
+def student_conftest() -> str:
+    """exercises/conftest.py without its staff-only block."""
+    text = (EXERCISES_DIR / "conftest.py").read_text(encoding="utf-8")
+    text, count = STAFF_BLOCK.subn("", text)
+    if count != 1:
+        raise ReleaseError(f"exercises/conftest.py needs one '# BEGIN STAFF' ... '# END STAFF' block, found {count}")
+    return text
+
+
+def check_script() -> str:
+    """check.py with an import of the intake.py beside it."""
+    return _replace_block(CHECK_TEMPLATE, INTAKE_BLOCK, "# BEGIN INTAKE\n" + IMPORT_INTAKE + "# END INTAKE\n")
+
+
+def _replace_block(template: Path, pattern, block: str) -> str:
+    text, count = pattern.subn(lambda _: block, template.read_text(encoding="utf-8"))
+    if count != 1:
+        raise ReleaseError(f"{template} needs one {pattern.pattern.split(chr(92))[0]} ... block, found {count}")
+    return text
+
+
+def rubric_data() -> dict:
+    """What check.py shows points from. Extensible: readers ignore keys they do not know, and a
+    behaviour may later name the public checks that stand for it."""
+    from .registry import exercises as registered
+    from .rubric import hidden_tests
+
+    exercises = {}
+    for ex in registered():
+        behaviours = [{"name": t.name, "points": t.points, "public": t.public}
+                      for t in hidden_tests(hidden_suite(ex.id))]
+        exercises[ex.id] = {"module": ex.module, "title": ex.title, "points": ex.points, "behaviours": behaviours}
+    return {"format": RUBRIC_FORMAT,
+            "note": "public checks map to points only per exercise (passed / total of its points)",
+            "exercises": exercises}
+
+
 def pack_script() -> str:
     """The template with layout.MODULES written in: adding an exercise needs no edit to it."""
-    template = PACK_TEMPLATE.read_text(encoding="utf-8")
-    entries = "".join(f"    {json.dumps(exercise)}: {json.dumps(module + '.py')},\n"
-                      for exercise, module in MODULES.items())
-    block = ("# BEGIN MODULES: the course's exercise files, one per exercise\n"
-             f"MODULES = {{\n{entries}}}\n# END MODULES\n")
-    script, count = MODULES_BLOCK.subn(lambda _: block, template)
-    if count != 1:
-        raise ReleaseError(f"{PACK_TEMPLATE} needs one '# BEGIN MODULES' ... '# END MODULES' block, found {count}")
-    return script
+    entries = "".join(f"    {json.dumps(exercise)}: {json.dumps(module)},\n" for exercise, module in MODULES.items())
+    block = ("# BEGIN MODULES: the course's exercises and their modules, and the checks of intake.py\n"
+             f"{IMPORT_INTAKE}MODULES = {{\n{entries}}}\n# END MODULES\n")
+    return _replace_block(PACK_TEMPLATE, MODULES_BLOCK, block)
 
 
 def _number(n: int) -> str:
@@ -231,8 +289,9 @@ source .venv/bin/activate          # Windows: .venv\\Scripts\\activate
 pip install -r requirements.txt
 ```
 
-`requirements.txt` pins the exact versions the grader uses, so your results here match
-the grader's. Run every command below from this folder: that is how `cnnlab` is found.
+`requirements.txt` keeps a torch 2.x you already have (on Colab, say) and otherwise installs
+one; its comment names the exact versions the grader runs. Run every command below from this
+folder: that is how `cnnlab` is found.
 
 ## 2. Work on an exercise
 
@@ -259,16 +318,24 @@ Randomness must come only from the `rng` argument, drawn in the order the docstr
 
 You can explore the lab with `python -m cnnlab` (it trains the course's small CNN).
 
+Before you hand in, `python check.py` (or `python check.py ex3 ex5`) runs each exercise's
+public tests in a fresh Python and prints one line per exercise: the public checks passed and
+a preview of the points (the hidden tests use other inputs), then what the pack step will
+warn about.
+
 ## 3. Hand in
 
 ```bash
 python pack_submission.py
 ```
 
-writes `submission.zip` with your {count} exercise files (`exercises/exN/<module>.py`, nothing
-else) and tells you which ones still hold a `raise NotImplementedError` or have a syntax
-error. Upload `submission.zip`. Only those {count} files are graded; helper files, notebooks
-and data are not included, so put all your code for an exercise into its file.
+writes `submission.zip` with your {count} exercise files (`exercises/exN/<module>.py`) and
+the helper modules of your own beside them (`exercises/exN/helpers.py`), and tells you what
+the grader will stumble on: a `raise NotImplementedError` left, a file with a wrong name,
+an import of a package the grader does not have, code that runs (prints, trains) when the
+module is imported. A module that cannot be imported at all is not packed (`--force` packs
+it anyway). Upload `submission.zip`. Notebooks and data are not included: put your code in
+the `.py` files.
 
 ## How grading works
 

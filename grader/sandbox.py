@@ -37,7 +37,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups, registry, seccomp
+from . import cgroups, intake, registry, seccomp
 from .limits import DEFAULT as LIMITS
 from .sandboxed import layout
 from .sandboxed.layout import MODULES
@@ -154,13 +154,23 @@ def private_root(root: Path):
 
 
 def copy_submission(source: Path, dest: Path) -> Path:
-    """Copy only the seven module files, never following symlinks: nothing else can be loaded."""
+    """Copy each exercise's module and its helpers as `intake` accepts them, and its note (why a
+    helper was refused, what was found instead of a missing module), never following symlinks:
+    nothing else can be loaded."""
     dest.mkdir(parents=True)
-    for exercise, module in MODULES.items():
-        src = source / exercise / f"{module}.py"
-        if src.is_file() and not src.is_symlink() and not src.parent.is_symlink():
-            (dest / exercise).mkdir()
-            shutil.copyfile(src, dest / exercise / src.name, follow_symlinks=False)
+    found = intake.scan(source, MODULES)
+    for exercise, files in found.exercises.items():
+        wanted = {rel: rel for rel in ([files.module, *files.helpers] if files.module else [])}
+        if files.module:  # under its own name, whatever its case
+            wanted[files.module] = f"{exercise}/{MODULES[exercise]}.py"
+        note = source / exercise / layout.NOTE_FILE
+        if note.is_file() and not note.is_symlink():
+            wanted[f"{exercise}/{layout.NOTE_FILE}"] = f"{exercise}/{layout.NOTE_FILE}"
+        for rel, name in wanted.items():
+            src = source / rel
+            if src.is_file() and not src.is_symlink() and not src.parent.is_symlink():
+                (dest / exercise).mkdir(exist_ok=True)
+                shutil.copyfile(src, dest / name, follow_symlinks=False)
     return dest
 
 

@@ -46,7 +46,9 @@ LAYERS = {
     "grader.results": "core",
     "grader.registry": "core",
     "grader.limits": "core",  # every time and size limit; stdlib and the registry only
+    "grader.intake": "core",  # what a submission holds (modules, helpers, notebooks); stdlib only, in the bundle too
     "grader.templates.pack_submission": "core",  # the students' pack script; stdlib only in the bundle
+    "grader.templates.check": "core",  # the students' check.py; stdlib only in the bundle
     # the worker kit: copied into the sandbox alone (see test_worker_kit_imports_only_itself)
     "grader.sandboxed": "core",
     "grader.sandboxed.boot": "core",

@@ -65,9 +65,10 @@ def test_folder_layouts_are_accepted(tmp_path, prefix):
     src = tmp_path / "bob_sub"
     (src / prefix / "ex1").mkdir(parents=True)
     (src / prefix / "ex1" / "shapes.py").write_bytes(SHAPES)
-    (src / prefix / "ex1" / "helper.py").write_bytes(b"x = 1")
+    (src / prefix / "ex1" / "helper.py").write_bytes(b"x = 1")  # a helper is graded with its exercise
+    (src / prefix / "ex1" / "test_shapes.py").write_bytes(b"x = 1")
     with unpacked(src) as root:
-        assert files_under(root) == {"ex1/shapes.py": SHAPES}
+        assert files_under(root) == {"ex1/shapes.py": SHAPES, "ex1/helper.py": b"x = 1"}
 
 
 def test_missing_modules_are_simply_absent(tmp_path):

@@ -31,3 +31,7 @@ MODULES = {ex["id"]: ex["module"] for ex in _EXERCISES}
 EXERCISES = tuple(MODULES)
 POINTS = {ex["id"]: ex["points"] for ex in _EXERCISES}
 MODULE_FILES = {exercise: f"{module}.py" for exercise, module in MODULES.items()}
+# A text file the judge writes into an exercise's folder: why a helper was refused, or what
+# was found instead of a missing module (grader/intake.py). The worker reports it as the
+# exercise's import error; its name is no Python module's, so nothing can import it.
+NOTE_FILE = "intake-note.txt"

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import codec, eager
 from .calls import probe_call
-from .layout import MODULES
+from .layout import MODULES, NOTE_FILE
 
 
 class ModuleLoadError(Exception):
@@ -46,23 +46,35 @@ class Dispatcher:
         return module
 
     def _import(self, exercise):
-        path = self.root / exercise / f"{MODULES[exercise]}.py"
+        """Import the exercise's module with its folder first on sys.path, so its own helpers
+        (ex3/helpers.py) load; they leave sys.modules afterwards, so ex4/helpers.py loads fresh."""
+        folder = self.root / exercise
+        path = folder / f"{MODULES[exercise]}.py"
+        note = folder / NOTE_FILE
+        note = note.read_text(encoding="utf-8", errors="replace") if note.is_file() else ""
         if not path.is_file():
-            return FileNotFoundError(f"{exercise}/{path.name} is missing from the submission")
+            return FileNotFoundError(f"{exercise}/{path.name} is missing from the submission"
+                                     + (f" ({note})" if note else ""))
+        if note:  # a helper was refused (grader/intake.py): the module would import the wrong one
+            return ModuleLoadError(note)
         name = self.module_prefix + MODULES[exercise]
+        helpers = [p.stem for p in folder.glob("*.py") if p != path]
+        saved = {h: sys.modules.pop(h) for h in helpers if h in sys.modules}
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        folder = str(path.parent)
-        sys.path.insert(0, folder)
+        sys.path.insert(0, str(folder))
         try:
             spec.loader.exec_module(module)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors too
             sys.modules.pop(name, None)
             return exc
         finally:
-            if folder in sys.path:
-                sys.path.remove(folder)
+            if str(folder) in sys.path:
+                sys.path.remove(str(folder))
+            for helper in helpers:  # the module keeps its own references to them
+                sys.modules.pop(helper, None)
+            sys.modules.update(saved)
         return module
 
     def handle(self, request: dict, buffers: list[bytes]):
@@ -103,7 +115,7 @@ def probes() -> dict:
 
 
 def _describe_import_failure(exercise, exc):
-    if isinstance(exc, FileNotFoundError):
+    if isinstance(exc, (FileNotFoundError, ModuleLoadError)):
         return str(exc)
     if isinstance(exc, SyntaxError):
         return f"{exercise}/{MODULES[exercise]}.py has a syntax error on line {exc.lineno}: {exc.msg}"
