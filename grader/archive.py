@@ -6,12 +6,14 @@ modules beside it and a note where `grader.intake` refused a helper or found a n
 near-miss name instead of the module; everything else is ignored, and a missing module counts
 as an untouched stub (the runner reports it as missing, with the note).
 
-Accepted layouts (the first that holds an exercise module wins):
-    ex1/shapes.py ...                        the folder itself mirrors exercises/
-    exercises/ex1/shapes.py ...              a leading exercises/ folder
-    alice/ex1/shapes.py, submission/exercises/ex1/shapes.py
-                                             one top-level folder wrapping either of the above
-    shapes.py, cutout.py ...                 modules without their exN folders (dragged in one by one)
+Accepted layouts (`find_layout`): `exN/<module>.py` at any depth, whatever the case of its
+names, so any number of wrapping folders (an LMS's, `exercises/`, a cloned repository) is fine;
+`<module>.py` files without their exN folders when no exercise folder is there at all; and, when
+no module is found, the one .zip inside the folder (or the zip) that holds them, as Moodle's
+`Name_123_assignsubmission_file_/submission.zip`. Two different files for one module leave
+that exercise ungraded with both paths named, never a silent choice; identical copies are one.
+The layouts of Canvas, Moodle, Blackboard and GitHub Classroom are in tests/test_lms.py (flat
+LMS folders are grouped per student first: grader.lms).
 
 Never trusted: a zip's names, sizes and modes. An archive is refused as a whole, with a
 student-facing `SubmissionRejected`, for a path that could leave the extraction directory
@@ -74,26 +76,44 @@ def unpacked(path):
         yield root
 
 
-def find_layout(exists, top_level_dirs) -> dict[str, str]:
-    """{exercise: relative POSIX path} of the modules found; `exists(rel)` says if a file is there.
+def find_layout(names) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Where each exercise's module is: ({exercise: path}, {exercise: [paths]} when there are several).
 
-    `top_level_dirs` lists the submission's top-level folders (ignored names left out): when
-    there is just one, it may wrap the whole submission.
+    `names` are the submission's files as relative POSIX paths. A module is found at any depth,
+    so any number of wrapping folders (an LMS's, a zip's, `exercises/`) is fine, and names match
+    whatever their case: `exN/<module>.py` wherever it is, or, when no exercise folder is
+    there at all, `<module>.py` files dragged in one by one. Several candidates for one module
+    are reported, never silently chosen (`_pick` lets identical copies through).
     """
-    prefixes = ["", "exercises/"]
-    if len(top_level_dirs) == 1:
-        (top,) = top_level_dirs
-        prefixes += [f"{top}/", f"{top}/exercises/"]
-    for pattern in ("{prefix}{exercise}/{file}", "{prefix}{file}"):
-        for prefix in prefixes:
-            found = {}
+    usable = [n for n in names if not any(_ignored(part) for part in n.split("/")[:-1])]
+    found = {ex: [] for ex in MODULE_FILES}
+    for name in usable:
+        parts = name.lower().split("/")
+        for exercise, file in MODULE_FILES.items():
+            if parts[-1] == file.lower() and len(parts) >= 2 and parts[-2] == exercise.lower():
+                found[exercise].append(name)
+    if not any(found.values()):
+        for name in usable:
             for exercise, file in MODULE_FILES.items():
-                rel = pattern.format(prefix=prefix, exercise=exercise, file=file)
-                if exists(rel):
-                    found[exercise] = rel
-            if found:
-                return found
-    return {}
+                if name.lower().split("/")[-1] == file.lower():
+                    found[exercise].append(name)
+    layout = {ex: paths[0] for ex, paths in found.items() if len(paths) == 1}
+    return layout, {ex: sorted(paths, key=lambda p: (p.count("/"), p)) for ex, paths in found.items()
+                    if len(paths) > 1}
+
+
+def _pick(layout, several, read) -> dict[str, str]:
+    """Notes for the exercises with several candidates; identical copies count as one (the
+    shallowest is graded), differing ones leave the exercise ungraded with both paths named."""
+    notes = {}
+    for exercise, paths in several.items():
+        if len({read(p) for p in paths}) == 1:
+            layout[exercise] = paths[0]
+        else:
+            notes[exercise] = (f"{exercise} was not graded: the submission holds {len(paths)} different "
+                               f"files for {exercise}/{MODULE_FILES[exercise]} ({', '.join(paths)}); keep one "
+                               f"and {HOW_TO_PACK}")
+    return notes
 
 
 def _nothing_found(what, names=()) -> SubmissionRejected:
@@ -105,26 +125,41 @@ def _nothing_found(what, names=()) -> SubmissionRejected:
         f"(or the same inside an exercises/ folder); {HOW_TO_PACK}" + "".join(f"\n{h}" for h in hints))
 
 
+def _nested_zip(names) -> str | None:
+    """The one .zip inside a submission that has no module outside it (an LMS folder that holds
+    the student's upload); SubmissionRejected when there are several."""
+    zips = [n for n in names if n.lower().endswith(".zip") and not any(_ignored(p) for p in n.split("/")[:-1])]
+    if len(zips) > 1:
+        raise SubmissionRejected(f"the submission holds {len(zips)} zip files ({', '.join(zips[:5])}) and no "
+                                 f"exercise module outside them; submit one; {HOW_TO_PACK}")
+    return zips[0] if zips else None
+
+
 def plan(layout: dict[str, str], names) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
     """What to write for each exercise: ({exercise: [(source name, file name)]}, {exercise: note}).
 
     The modules `find_layout` found, plus the helpers beside them and the notes (a refused
-    helper; what was found instead of a missing module) that `grader.intake` gives."""
+    helper; what was found instead of a missing module) that `grader.intake` gives, read in
+    the folder that holds each module's exN/ (its base)."""
     files = {ex: [(rel, MODULE_FILES[ex])] for ex, rel in layout.items()}
-    base = next((rel[:-len(f"{ex}/{MODULE_FILES[ex]}")] for ex, rel in layout.items()
-                 if rel.endswith(f"{ex}/{MODULE_FILES[ex]}")), None)
-    if base is None:  # modules dragged in without their exN folders: no helpers either
+    bases = {ex: rel[:len(rel) - len(f"{ex}/{MODULE_FILES[ex]}")] for ex, rel in layout.items()
+             if rel.lower().endswith(f"{ex}/{MODULE_FILES[ex]}".lower())}
+    if not bases:  # modules dragged in without their exN folders: no helpers either
         return files, {}
-    found = intake.judge([n[len(base):] for n in names if n.startswith(base)], MODULES)
+    main_base = max(set(bases.values()), key=list(bases.values()).count)
     notes = {}
-    for exercise, judged in found.exercises.items():
-        if judged.module and exercise not in files:  # ex3/Cutout.py: the case differs
-            files[exercise] = [(base + judged.module, MODULE_FILES[exercise])]
-        if exercise in files:
-            files[exercise] += [(base + h, PurePosixPath(h).name) for h in judged.helpers]
-        messages = list(judged.refused.values()) if exercise in files else judged.messages()
-        if messages:
-            notes[exercise] = "; ".join(messages)
+    for base in sorted(set(bases.values())):
+        found = intake.judge([n[len(base):] for n in names if n.startswith(base)], MODULES)
+        for exercise, judged in found.exercises.items():
+            if exercise in files and bases.get(exercise) == base:
+                files[exercise] += [(base + h, PurePosixPath(h).name) for h in judged.helpers]
+                messages = list(judged.refused.values())
+            elif exercise not in files and base == main_base:
+                messages = judged.messages()  # what was found instead of the missing module
+            else:
+                continue
+            if messages:
+                notes[exercise] = "; ".join(messages)
     return files, notes
 
 
@@ -156,19 +191,22 @@ def _regular_file(root: Path, rel: str) -> bool:
 
 def _copy_folder(source: Path, dest: Path) -> None:
     try:
-        entries = list(os.scandir(source))
+        os.scandir(source).close()
     except OSError as err:
         raise SubmissionRejected(f"the submission folder {source.name} cannot be read: {err.strerror}") from None
-    tops = sorted(e.name for e in entries if not _ignored(e.name) and e.is_dir(follow_symlinks=False))
-    layout = find_layout(lambda rel: _regular_file(source, rel), tops)
     names = intake.list_files(source)
-    if not layout:
+    layout, several = find_layout(names)
+    if not layout and not several:
+        inner = _nested_zip(names)
+        if inner is not None and _regular_file(source, inner):
+            return _extract_zip(source / inner, dest, label=f"{source.name}/{inner}")
         raise _nothing_found(f"the folder {source.name}", names)
+    conflicts = _pick(layout, several, lambda rel: _read_no_follow(source / rel, rel))
     files, notes = plan(layout, names)
     for exercise, pairs in files.items():
         for rel, name in pairs:
             _write_module(dest, exercise, _read_no_follow(source / rel, rel), name)
-    _write_notes(dest, notes)
+    _write_notes(dest, {**notes, **conflicts})
 
 
 def _read_no_follow(path: Path, rel: str) -> bytes:
@@ -225,25 +263,30 @@ def unsafe_name_reason(name: str) -> str | None:
     return None
 
 
-def _extract_zip(path: Path, dest: Path) -> None:
-    label = path.name
+def _extract_zip(path: Path, dest: Path, *, label=None, nested=False) -> None:
+    label = label or path.name
     try:
         if path.stat().st_size > MAX_TOTAL_BYTES:
             raise SubmissionRejected(f"{label} is larger than {_mb(MAX_TOTAL_BYTES)}; {HOW_TO_PACK}")
         with zipfile.ZipFile(path) as archive:
             members = _checked_members(archive, label)
-            files = {name for name, info in members.items() if not info.is_dir()}
-            tops = sorted({name.split("/", 1)[0] for name in members
-                           if ("/" in name or members[name].is_dir()) and not _ignored(name.split("/", 1)[0])})
-            layout = find_layout(files.__contains__, tops)
-            if not layout:
-                raise _nothing_found(label, sorted(files))
+            files = sorted(name for name, info in members.items() if not info.is_dir())
+            layout, several = find_layout(files)
             budget = [MAX_TOTAL_BYTES]
-            plans, notes = plan(layout, sorted(files))
+            if not layout and not several:
+                inner = None if nested else _nested_zip(files)
+                if inner is None:
+                    raise _nothing_found(label, files)
+                with tempfile.TemporaryDirectory(prefix="cnn-grader-zip-") as tmp:  # a zip in the zip
+                    inner_path = Path(tmp) / "inner.zip"
+                    inner_path.write_bytes(_read_member(archive, members[inner], inner, budget))
+                    return _extract_zip(inner_path, dest, label=f"{label}/{inner}", nested=True)
+            conflicts = _pick(layout, several, lambda name: _read_member(archive, members[name], name, [MAX_TOTAL_BYTES]))
+            plans, notes = plan(layout, files)
             for exercise, pairs in plans.items():
                 for name, target in pairs:
                     _write_module(dest, exercise, _read_member(archive, members[name], name, budget), target)
-            _write_notes(dest, notes)
+            _write_notes(dest, {**notes, **conflicts})
     except SubmissionRejected:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as err:

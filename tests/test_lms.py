@@ -77,3 +77,95 @@ def test_the_real_judge_grades_the_latest_canvas_upload(tmp_path):
     result = grade(dict(staged.submissions)["alicefullmarks_101"], isolation="inprocess", exercises=("ex3", "ex5"))
     assert result.exercises["ex3"].score == 10.0 and result.exercises["ex5"].score == 10.0, json.dumps(
         result.to_dict())[:500]
+
+
+# ------------------------------------------------------------------ one folder per student, any depth
+
+def _exercises_tree(root, student, *, under="exercises", skip=()):
+    for exercise in MODULES:
+        if exercise in skip:
+            continue
+        target = root / under / exercise / f"{MODULES[exercise]}.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_module(student, exercise))
+
+
+def _zip_tree(path, student, prefix="exercises/"):
+    with zipfile.ZipFile(path, "w") as zf:
+        for exercise in MODULES:
+            zf.writestr(f"{prefix}{exercise}/{MODULES[exercise]}.py", _module(student, exercise))
+
+
+def lms_class(root):
+    """A class as four LMSs hand it over, each submission standing for a demo student."""
+    root.mkdir()
+    # Moodle: "<Full Name>_<id>_assignsubmission_file_/", the upload inside, at any depth, or a zip
+    _exercises_tree(root / "Bob Partial_1002_assignsubmission_file_" / "cnn-exercises", "bob_partial")
+    moodle_zip = root / "Carol Bugs_1003_assignsubmission_file_"
+    moodle_zip.mkdir()
+    _zip_tree(moodle_zip / "my submission.zip", "carol_typical_bugs", prefix="work/cnn/exercises/")
+    # GitHub Classroom: a clone of the student's repository, public tests and all
+    repo = root / "cnn-exercises-hkim"
+    _exercises_tree(repo, "heidi_crash")
+    for exercise in MODULES:
+        (repo / "exercises" / exercise / "test_x.py").write_text("def test_x():\n    assert True\n")
+    (repo / "README.md").write_text("# CNN exercises\n")
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    # Blackboard: everybody's files in one folder, the latest attempt wins
+    for stamp, student in (("2026-11-30-10-00-00", "dave_untouched"), ("2026-12-01-09-30-00", "erin_timeout")):
+        for exercise in MODULES:
+            (root / f"CNN Lab_ewu7_attempt_{stamp}_{MODULES[exercise]}.py").write_bytes(_module(student, exercise))
+    # Canvas: one-by-one uploads with a late resubmission
+    for i, exercise in enumerate(MODULES):
+        (root / f"alicefullmarks_101_{9000 + i}_{MODULES[exercise]}.py").write_bytes(
+            _module("dave_untouched" if exercise == "ex3" else "alice_full_marks", exercise))
+    (root / "alicefullmarks_late_101_9100_cutout-1.py").write_bytes(_module("alice_full_marks", "ex3"))
+    return root
+
+
+STANDS_FOR = {"Bob Partial_1002_assignsubmission_file_": "bob_partial",
+              "Carol Bugs_1003_assignsubmission_file_": "carol_typical_bugs",
+              "cnn-exercises-hkim": "heidi_crash", "ewu7": "erin_timeout", "alicefullmarks_101": "alice_full_marks"}
+
+
+def test_every_lms_layout_grades_to_the_golden_scores(tmp_path):
+    """Real grading, in the sandbox: each LMS's download scores what the demo student scores."""
+    from grader import batch
+
+    golden = {row["submission"]: row for row in batch.read_csv(REPO_ROOT / "tests" / "golden" / "class_scores.csv")}
+    summary = batch.run_batch(lms_class(tmp_path / "class"), tmp_path / "out", jobs=2, progress=False,
+                              report=lambda text: None)
+    graded = {row["submission"]: row for row in batch.read_csv(tmp_path / "out" / "grades.csv")}
+    assert set(graded) == set(STANDS_FOR), graded.keys()
+    for name, student in STANDS_FOR.items():
+        for column in (*MODULES, "total"):
+            assert graded[name][column] == golden[student][column], (name, column)
+    assert not summary["errors"]
+
+
+def test_two_different_copies_of_a_module_are_named_not_chosen(tmp_path):
+    sam = tmp_path / "sam"
+    _exercises_tree(sam, "alice_full_marks", under="exercises")
+    old = sam / "old" / "ex3" / "cutout.py"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(_module("dave_untouched", "ex3"))
+    copy = sam / "backup" / "exercises" / "ex5" / "metrics.py"  # an identical copy is harmless
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(_module("alice_full_marks", "ex5"))
+    result = grade(sam, isolation="inprocess", exercises=("ex3", "ex5"))
+    assert result.exercises["ex5"].score == 10.0
+    ex3 = result.exercises["ex3"]
+    assert ex3.score == 0.0
+    message = ex3.tests[0].message
+    assert "2 different files for ex3/cutout.py" in message, message
+    assert "exercises/ex3/cutout.py" in message and "old/ex3/cutout.py" in message
+
+
+def test_case_and_wrappers_do_not_matter(tmp_path):
+    shouty = tmp_path / "shouty"
+    target = shouty / "Downloads" / "CNN" / "EX3" / "Cutout.py"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(_module("alice_full_marks", "ex3"))
+    result = grade(shouty, isolation="inprocess", exercises=("ex3",))
+    assert result.exercises["ex3"].score == 10.0
