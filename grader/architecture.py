@@ -271,8 +271,9 @@ class Architecture:
 
     @property
     def layers(self) -> list:
-        """Every layer as `Type(k=v, ...)`, in registration order: what a structure test compares."""
-        return [f"{kind}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+        """Every layer as `Type(k=v, ...)`, in registration order: what a structure test compares
+        (`inplace` left out: it changes no result)."""
+        return [f"{kind}({', '.join(f'{k}={v!r}' for k, v in kwargs.items() if k != 'inplace')})"
                 for layers, _ in self.parts for kind, kwargs in layers]
 
     def build(self, seed=None, device="cpu"):

@@ -315,6 +315,13 @@ def test_malformed_and_injected_descriptions_are_refused(lab, injection):
         architecture.parse(crafted(lab, injection)).check((2, 1, 16, 16))
 
 
+def test_layers_as_a_structure_test_compares_them():
+    inplace = architecture.parse(describe_model(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True))))
+    assert inplace.layers == [
+        "Conv2d(in_channels=1, out_channels=2, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), "
+        "dilation=(1, 1), groups=1, bias=True, padding_mode='zeros')", "ReLU()"]
+
+
 def test_generated_code_names_only_the_judges_own_things(lab):
     code = architecture.parse(lab).build()[0].code
     assert "self.layer0(x)" in code and "features" not in code and "head" not in code
