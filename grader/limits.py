@@ -43,7 +43,8 @@ class Limits:
                                    part="call", override=True)
     task_timeout_s: float = _limit(20.0, "s", "one probe that runs a batch of cases (`sub.run(...)`: ex1's "
                                    "sizes, ex4's checks)", part="call", override=True)
-    training_timeout_s: float = _limit(60.0, "s", "one training run of the student's model (ex6, ex7)",
+    training_timeout_s: float = _limit(60.0, "s", "one training run of a student's model, rebuilt and "
+                                       "trained in the judge (ex6, ex7; the judge's CPU time)",
                                        part="call", override=True)
     submission_budget_s: float = _limit(300.0, "s", "all calls of one submission together", part="call")
     test_timeout_s: float = _limit(60.0, "s", "wall clock of one hidden test without its own "
@@ -85,6 +86,18 @@ class Limits:
                                        part="judge")
     otter_log_tail_bytes: int = _limit(6000, "bytes", "the judge's output kept in the Gradescope "
                                        "instructors' log", part="judge")
+    # -- a model the judge rebuilds from its description (ex6, ex7; grader/architecture.py)
+    model_max_nodes: int = _limit(300, "nodes", "graph nodes of one traced model part", part="model")
+    model_max_layers: int = _limit(100, "layers", "layers of one rebuilt model", part="model")
+    model_max_params: int = _limit(2_000_000, "parameters", "parameters of one rebuilt model (counted on "
+                                   "the meta device before anything is allocated)", part="model")
+    model_max_flops_per_image: int = _limit(20_000_000, "FLOPs", "estimated cost of one forward pass, per "
+                                            "input image (the lab's SmallCNN: ~0.34 M)", part="model")
+    model_max_activations_per_image: int = _limit(100_000, "elements", "all intermediate tensors of one "
+                                                  "forward pass, per input image (SmallCNN: ~8 k)",
+                                                  part="model")
+    model_max_images: int = _limit(1_000, "images", "a data set the judge trains on (ex6's make_dataset: "
+                                   "600 by default)", part="model")
     # -- what a student hands in
     upload_max_files: int = _limit(2000, "files", "files of one Gradescope upload", part="submission")
     upload_max_bytes: int = _limit(64 * MIB, "bytes", "one Gradescope upload, all files together",

@@ -58,6 +58,9 @@ class ReleaseError(RuntimeError):
     """The bundle would leak something it must not hold."""
 
 
+STUDENT_DOCS = ("model-rebuild.md",)  # docs/ pages written for students; the rest are staff-only
+
+
 def build_release(out, *, force=False) -> Path:
     """Write the student bundle to `out` (which must be absent or empty, unless `force`)."""
     out = Path(out)
@@ -85,6 +88,9 @@ def build_release(out, *, force=False) -> Path:
         write_atomic(tmp / "check.py", check_script(), mode=0o755)
         write_atomic(tmp / "intake.py", INTAKE_MODULE.read_bytes())
         write_atomic(tmp / "rubric.json", json.dumps(rubric_data(), indent=2) + "\n")
+        (tmp / "docs").mkdir()
+        for name in STUDENT_DOCS:  # the READMEs of ex6 and ex7 link them
+            write_atomic(tmp / "docs" / name, (REPO_ROOT / "docs" / name).read_bytes())
         problems = leaks(tmp)
         if problems:
             raise ReleaseError("the bundle would leak grader files:\n  " + "\n  ".join(problems))

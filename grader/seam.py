@@ -177,7 +177,7 @@ class Submission:
     def run(self, probe, *args, timeout=None, what=None, **kwargs):
         """Run a registered probe (see grader.course.probing) beside the submission.
 
-        `sub.run(ex6_train_and_predict, seed, epochs, X_eval, timeout=60, what="training ...")`:
+        `sub.run(ex6_architecture, [None, 3], what="build_model()")`:
         the probe loads its own exercise; `what` names the student code in messages. Without a
         `timeout`, the exercise's `call_timeout_s` applies (grader.limits)."""
         name, exercise = bind_probe(probe, args, kwargs)

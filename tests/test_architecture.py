@@ -77,7 +77,9 @@ LAYERS = {
     "grader.grading": "judge",
     "grader.digests": "judge",
     "grader.lms": "core",
+    "grader.architecture": "judge",  # rebuilds a student's model from its description (ex6, ex7)
     "grader.course.checks": "judge",
+    "grader.course.models": "judge",  # the suites' rebuilt-model helpers: check, train, score
     "grader.course.conftest": "judge",
     **{f"grader.course.{exercise}.test_{exercise}": "judge" for exercise in registry.ids()},
     # views

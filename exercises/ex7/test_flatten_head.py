@@ -49,3 +49,15 @@ def test_forward_rejects_wrong_size():
     model = FlattenHeadCNN(input_size=20)
     with pytest.raises(ValueError, match="20"):
         model(torch.zeros(1, 1, 16, 16))
+
+
+def test_forward_is_head_of_features():
+    """The grader rebuilds `features` and `head` and runs head(features(x)): forward must add nothing."""
+    model = FlattenHeadCNN(num_classes=4, input_size=16)
+    x = torch.rand(2, 1, 16, 16)
+    logits = model(x)
+    assert logits.requires_grad, "forward's logits have no gradient (no_grad or detach in forward?)"
+    with torch.no_grad():
+        assert torch.allclose(model(x), model.head(model.features(x))), (
+            "forward(x) should return self.head(self.features(x)) after the size check, nothing more "
+            "(no softmax: the training loop wants logits)")

@@ -2,6 +2,8 @@
 
 Each comment names the hidden tests (test_ex7.py, beside it) expected to catch it.
 `benchmarks/calibrate_thresholds.py` trains the ones marked (calibrated) against the threshold.
+The judge rebuilds and runs `head(features(x))`, never the student's `forward`: a mistake in
+`forward` itself is caught by the one test that calls it in the worker.
 """
 
 from grader.bugzoo import Mutant
@@ -46,7 +48,8 @@ MUTANTS = [
         new="nn.Linear(flattened_features(input_size), 4)",
         why="the head must give num_classes logits",
     ),
-    # caught by: test_features_is_the_lab_conv_stack, test_forward_matches_reference_with_identical_weights
+    # caught by: test_features_is_the_lab_conv_stack, test_forward_matches_reference_with_identical_weights;
+    # not by the training test (calibrated: it still reaches 100% on the lab's data)
     Mutant(
         name="missing_last_relu",
         old="nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),\n",
@@ -68,7 +71,8 @@ MUTANTS = [
         new='"wrong input size")',
         why="the error must name the expected size so the user knows what to feed",
     ),
-    # caught by: test_trains_to_accuracy_threshold_on_lab_data only (backward fails: no graph)
+    # caught by: test_forward_rejects_wrong_input_size_naming_expected_size only (forward's result has
+    # no gradient; the rebuilt head(features(x)) trains fine, as forward is not rebuilt)
     Mutant(
         name="forward_under_no_grad",
         old="        return self.head(self.features(x))\n",
@@ -76,8 +80,8 @@ MUTANTS = [
              "            return self.head(self.features(x))\n"),
         why="no_grad in forward leaves nothing to backpropagate through: the model can't train",
     ),
-    # caught by: test_forward_matches_reference_with_identical_weights (probabilities, not logits);
-    # the training test does NOT catch it (calibrated: it still reaches 100% on the lab's data)
+    # caught by: test_forward_rejects_wrong_input_size_naming_expected_size only (forward(x) is not
+    # head(features(x))); the rebuilt model has no softmax, so no judge-side test sees it
     Mutant(
         name="softmax_in_forward",
         old="return self.head(self.features(x))",
