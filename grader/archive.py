@@ -120,9 +120,12 @@ def _nothing_found(what, names=()) -> SubmissionRejected:
     expected = ", ".join(f"{ex}/{file}" for ex, file in MODULE_FILES.items())
     found = intake.judge(names, MODULES)  # notebooks and near misses say what to do instead
     hints = [m for files in found.exercises.values() for m in files.hints] + found.messages
+    if hints:  # the likely cause first: a notebook, a near-miss name
+        return SubmissionRejected(f"no exercise file was found in {what}: " + "; ".join(hints)
+                                  + f". Expected files such as {expected}; {HOW_TO_PACK}")
     return SubmissionRejected(
         f"no exercise file was found in {what}: expected files such as {expected} "
-        f"(or the same inside an exercises/ folder); {HOW_TO_PACK}" + "".join(f"\n{h}" for h in hints))
+        f"(or the same inside an exercises/ folder); {HOW_TO_PACK}")
 
 
 def _nested_zip(names) -> str | None:

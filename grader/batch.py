@@ -133,24 +133,42 @@ def _unusable(name: str) -> str:
 
 
 def write_csv(out: Path, results: dict[str, Result]) -> Path:
-    """OUT/grades.csv: submission, ex1..ex7, total, note; one row per result, sorted by name.
+    """OUT/grades.csv: submission, ex1..ex7, total, status, note; one row per result, sorted by name.
 
     Every cell goes through `inert.cell`, so a spreadsheet shows it and never runs it.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    rows = [["submission", *EXERCISES, "total", "note"]]
+    rows = [["submission", *EXERCISES, "total", "status", "note"]]
     for name in sorted(results):
         per = results[name].exercises
         rows.append([name, *(points(per[ex].score) if ex in per else "" for ex in EXERCISES),
-                     points(results[name].score), note_cell(results[name])])
+                     points(results[name].score), results[name].status, note_cell(results[name])])
     writer.writerows([inert.cell(value) for value in row] for row in rows)
     return write_atomic(out / CSV_NAME, buffer.getvalue())
 
 
+def reasons(result: Result) -> list[str]:
+    """Why a result is not simply graded, in full: what the TA reads at the end of a batch."""
+    lines = []
+    if result.status == "grader-error":
+        lines.append("the grader failed" + (f": {result.grader_error}" if result.grader_error else
+                                            " on a test, which scores 0 until you regrade it (result.json: grader_detail)"))
+    if result.error:
+        lines.append(result.error)
+    lines += [f"{exercise}: {why}" for exercise, why in result.missing.items()]
+    lines += result.review
+    return lines
+
+
 def note_cell(result: Result, shown=3) -> str:
-    """The CSV's note: why the batch renamed it, and what a TA should review (never in feedback.md)."""
+    """The CSV's note: why the batch renamed it, what is missing, and what a TA should review
+    (never in feedback.md), shortened; the batch's summary has them in full."""
     notes = [result.note] if result.note else []
+    if result.error:
+        notes.append(result.error.splitlines()[0][:300])
+    if result.missing:
+        notes.append("missing: " + "; ".join(f"{ex} ({why.splitlines()[0][:150]})" for ex, why in result.missing.items()))
     if result.review:
         where = [line.split(" (", 1)[0].replace(": ", " ", 1) for line in result.review[:shown]]
         more = ", ..." if len(result.review) > shown else ""
@@ -410,7 +428,7 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
                     results[name] = result
                     write_csv(out, results)
                     bar.update(1)
-                    remarks = ((result.error or "")[:80], result.note)
+                    remarks = (result.status if result.status != "graded" else "", result.note)
                     bar.write(f"{name}: {points(result.score)} / {points(result.max_score)} "
                               f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
             except BaseException:
@@ -446,27 +464,24 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped, "changed": changed,
             "errors": sorted(r.submission for r in ordered if r.error),
             "needs_human": sorted(r.submission for r in ordered if r.needs_human),
-            "needs_review": sorted(r.submission for r in ordered if r.status == "needs-review")}
+            "needs_review": sorted(r.submission for r in ordered if r.status == "needs-review"),
+            "statuses": {r.submission: r.status for r in ordered}}
 
 
 def _needing_a_human(results) -> list[str]:
-    """The submissions a TA must look at: a test the grader failed on (0 points there until a
-    regrade), or code the tamper scan flagged (the score stands until a TA decides)."""
-    lines = []
-    names = [r.submission for r in results if r.needs_human]
-    if names:
-        lines += ["", f"needs a human ({len(names)}): the grader failed on a test of these submissions, which "
-                  "scores 0 until you regrade it (result.json: status grader_error, grader_detail):",
-                  *(f"  {name}" for name in names)]
-    flagged = [r for r in results if r.status == "needs-review"]
-    if flagged:
-        lines += ["", f"needs review ({len(flagged)}): code that reaches the grader or the interpreter's "
-                  "machinery, which the contract forbids; the score stands until you decide "
-                  "(result.json: status needs-review, review):"]
-        for result in flagged:
-            lines.append(f"  {result.submission}")
-            lines += [f"    {line}" for line in result.review[:10]]
-            lines += [f"    ... and {len(result.review) - 10} more"] if len(result.review) > 10 else []
+    """Every submission that is not simply graded, with its status and every reason in full:
+    a grader error (0 there until a regrade), a rejected upload, code the tamper scan flagged
+    (the score stands until a TA decides), or modules missing or unreadable."""
+    flagged = [r for r in results if r.status != "graded"]
+    if not flagged:
+        return []
+    lines = ["", f"needs a human ({len(flagged)}): each status and why (result.json: status and its fields; "
+             "`--strict` makes the batch exit 1 while there are any):"]
+    for result in flagged:
+        lines.append(f"  {result.submission}: {result.status}")
+        why = reasons(result)
+        lines += [f"    {inert.escape(line)}" for line in why[:12]]
+        lines += [f"    ... and {len(why) - 12} more"] if len(why) > 12 else []
     return lines
 
 

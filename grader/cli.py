@@ -41,9 +41,14 @@ def _grade(args):
 
 
 def _batch(args):
-    api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
+    summary = api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
               exercises=args.exercises or EXERCISES, timeout=args.timeout, visibility=args.visibility,
               progress=not args.no_progress, roster=args.roster, match=args.match, canvas=args.canvas)
+    flagged = sorted(name for name, status in summary["statuses"].items() if status != "graded")
+    if args.strict and flagged:
+        print(f"--strict: {len(flagged)} submission(s) need a human (see above), so the exit code is 1",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -144,7 +149,8 @@ def build_parser():
         "batch", help="grade every subfolder and .zip of a folder, one judge process each",
         description="Grade a class: each subfolder or .zip of DIRECTORY is one submission. Writes "
                     "OUT/NAME/{result.json,feedback.md,results.json} and OUT/grades.csv. Exits 0 "
-                    "when grading completed, whatever the scores.")
+                    "when grading completed, whatever the scores (with --strict: 1 when a submission "
+                    "needs a human).")
     batch.add_argument("directory")
     batch.add_argument("--out", required=True, metavar="OUT", help="folder for the results")
     batch.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
@@ -162,6 +168,9 @@ def build_parser():
                             "feedback.md and results.json (tests that repeat public checks are always "
                             "visible); after publication, `cnn-grader feedback OUT --visibility visible`")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--strict", action="store_true",
+                       help="exit 1 when any submission is not simply graded (grader-error, rejected, "
+                            "needs-review, incomplete): for scripts that must not publish such a gradebook")
     batch.add_argument("--roster", metavar="CSV", default=None,
                        help="a roster (columns id, name; optionally email, login): OUT/_class/roster.csv lists "
                             "each student's submission, students with none, and submissions with no student")

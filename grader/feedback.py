@@ -105,10 +105,13 @@ def _escape_inline(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
 
 
-def _headline(score: float, max_score: float) -> str:
+def _headline(score: float, max_score: float, *, partial: bool = False) -> str:
     if max_score <= 0:
         return "Nothing was graded this time."
     fraction = score / max_score
+    if partial:
+        return ("The exercises that were graded are below, with what the grader expected."
+                if score > 0 else "The messages below say what the grader expected.")
     if fraction >= 1:
         return "Full marks: every test passed. Excellent work! 🎉"
     if fraction >= 0.7:
@@ -147,6 +150,8 @@ def feedback_markdown(result: Result, *, visibility: str = "visible") -> str:
     lines = _title(result) + [f"**Score: {points(score)} / {points(max_score)}**", ""]
     if result.error:  # nothing was graded: say why once, not once per exercise
         lines += [f"Your submission could not be graded: {_escape_inline(result.error)}", ""]
+    elif result.missing:  # what happened first; and missing work is never "great"
+        lines += _missing_lines(result) + [_headline(score, max_score, partial=True), ""]
     else:
         lines += [_headline(score, max_score), ""]
 
@@ -160,6 +165,9 @@ def feedback_markdown(result: Result, *, visibility: str = "visible") -> str:
 
     for exercise, entry in exercises.items():
         lines += [f"## {_exercise_title(exercise, ' — ')}: {points(entry.score)} / {points(entry.max_score)}", ""]
+        if exercise in result.missing:  # said once, at the top
+            lines += [NOT_GRADED, ""]
+            continue
         note = _exercise_note(exercise, entry)
         if note:
             lines += [note, ""]
@@ -185,6 +193,7 @@ def _unpublished_markdown(result: Result) -> str:
     if result.error:
         lines += [f"Your submission could not be graded: {_escape_inline(result.error)}", ""]
         return "\n".join(lines + _footer(result))
+    lines += _missing_lines(result)
     public = {ex: [t for t in entry.tests if t.visibility == "visible"] for ex, entry in result.exercises.items()}
     got = sum(t.score for tests in public.values() for t in tests)
     out_of = sum(t.max_score for tests in public.values() for t in tests)
@@ -202,12 +211,29 @@ def _unpublished_markdown(result: Result) -> str:
     for exercise, entry in result.exercises.items():
         tests = public[exercise]
         lines += [f"## {_exercise_title(exercise, ' — ')}", ""]
+        if exercise in result.missing:
+            lines += [NOT_GRADED, ""]
+            continue
         lines += _test_lines(tests) if tests else ["No public check of this exercise is graded.", ""]
         hidden = len(entry.tests) - len(tests)
         if hidden:
             lines += [f"- {hidden} hidden {'test' if hidden == 1 else 'tests'}: results after publication", ""]
     lines += ["What your code printed while it was graded is shown after publication.", ""]
     return "\n".join(lines + _footer(result))
+
+
+NOT_GRADED = "Not graded: its module was not in your submission (see the top of this page)."
+
+
+def _missing_lines(result: Result) -> list[str]:
+    """The exercises whose module the grader did not get, and why (it is the student's upload, not a
+    hidden test, so it is shown before publication too)."""
+    if not result.missing:
+        return []
+    return ["**Part of your submission could not be graded**, so these exercises score 0:", "",
+            *(f"- {exercise}: {_escape_inline(why)}" for exercise, why in result.missing.items()), "",
+            "Fix the files and hand them in again: `python pack_submission.py` packs them where the grader "
+            "looks.", ""]
 
 
 def _title(result: Result) -> list[str]:

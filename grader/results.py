@@ -82,16 +82,23 @@ class Result:
     files_sha256: str | None = None  # of the graded files (grader.digests): --resume regrades on a change
     suites_sha256: str | None = None  # of the hidden suites that graded it: regrade --changed-suites
     review: list[str] = field(default_factory=list)  # tamper-scan findings for a TA (never the student)
+    missing: dict[str, str] = field(default_factory=dict)  # exercise -> why its module was not graded
     format_version: int = FORMAT_VERSION
 
     @property
     def status(self) -> str:
-        """What a TA must do: "grader-error" (regrade a test), "needs-review" (read the `review`
-        lines; the score stands), or "graded". The one place statuses are decided."""
-        if self.needs_human:
+        """What a TA must do, the first that applies: "grader-error" (the grader failed: regrade),
+        "rejected" (nothing could be graded: `error` says why), "needs-review" (read the `review`
+        lines; the score stands), "incomplete" (modules missing or unreadable: `missing` says
+        which and why), or "graded" (an untouched stub too). The one place statuses are decided."""
+        if self.needs_human or (self.error and self.grader_error):
             return "grader-error"
+        if self.error:
+            return "rejected"
         if self.review:
             return "needs-review"
+        if self.missing:
+            return "incomplete"
         return "graded"
 
     # ------------------------------------------------------------------ writing
@@ -105,7 +112,7 @@ class Result:
                                   for ex, e in self.exercises.items()},
                     "grader_version": self.grader_version, "duration_s": self.duration_s,
                     "isolation": self.isolation, "output": self.output}
-        for key in ("error", "note", "grader_error", "review", "files_sha256", "suites_sha256"):
+        for key in ("error", "note", "grader_error", "review", "missing", "files_sha256", "suites_sha256"):
             if getattr(self, key):
                 document[key] = getattr(self, key)
         return document
@@ -151,6 +158,7 @@ class Result:
             note=_str(document, "note", None),
             needs_human=_bool(document, "needs_human"),
             review=_str_list(document, "review"),  # `status` is derived, never read
+            missing=_str_dict(document, "missing"),
             files_sha256=_str(document, "files_sha256", None),
             suites_sha256=_str(document, "suites_sha256", None),
             format_version=FORMAT_VERSION,  # upgraded on reading: written back as the current version
@@ -216,6 +224,13 @@ def _str(document, key, default="", *, required=False):
     return value
 
 
+def _str_dict(document, key) -> dict[str, str]:
+    value = document.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ResultFormatError(f"{key} must be an object of strings, got {value!r}")
+    return {str(k): v for k, v in value.items()}
+
+
 def _str_list(document, key) -> list[str]:
     value = document.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -243,6 +258,8 @@ def merged(previous: Result, new: Result) -> Result:
     return replace(new, exercises=exercises, score=sum(e.score for e in exercises.values()),
                    max_score=sum(e.max_score for e in exercises.values()),
                    needs_human=new.needs_human or any(t.status == "grader_error" for e in kept for t in e.tests),
+                   missing={ex: why for ex, why in {**previous.missing, **new.missing}.items()
+                            if ex in new.missing or ex not in new.exercises},
                    suites_sha256=new.suites_sha256 if not kept or new.suites_sha256 == previous.suites_sha256 else None)
 
 

@@ -17,7 +17,7 @@ import torch
 from . import __version__, source_checks
 from .failures import GraderError
 from .paths import COURSE_DIR, EXERCISES_DIR, hidden_suite
-from .sandboxed.layout import EXERCISES  # noqa: F401 - part of this API
+from .sandboxed.layout import EXERCISES, MODULES, NOTE_FILE
 from .results import ExerciseResult, Result, TestResult
 from .seam import InProcessTransport, Submission, failure_status
 
@@ -165,4 +165,18 @@ def grade_directory(path, *, name=None, isolation="sandbox", exercises=EXERCISES
         # A grader error scores 0 until a human regrades it.
         needs_human=any(t.status == "grader_error" for e in per_exercise.values() for t in e.tests),
         review=review,  # costs no points: a TA reads the lines (grades.csv, the batch's summary)
+        missing=missing_modules(path, exercises),
     )
+
+
+def missing_modules(path, exercises) -> dict[str, str]:
+    """{exercise: why} of the graded exercises whose module is not in the unpacked submission;
+    the why is intake's note (a near-miss name, a notebook, two candidates), or that it is not there."""
+    missing = {}
+    for exercise in exercises:
+        folder = Path(path) / exercise
+        if not (folder / f"{MODULES[exercise]}.py").is_file():
+            note = folder / NOTE_FILE
+            missing[exercise] = (note.read_text(encoding="utf-8", errors="replace")[:500] if note.is_file()
+                                 else f"{exercise}/{MODULES[exercise]}.py is not in the submission")
+    return missing

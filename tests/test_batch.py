@@ -39,7 +39,7 @@ def cli_with_judge(kind="command") -> list[str]:
     return [sys.executable, "-c", (
         "import sys; sys.argv[0] = 'cnn-grader'; from grader import batch; "
         f"{JUDGE_KINDS[kind][1]}; from grader.cli import main; sys.exit(main(sys.argv[1:]))")]
-HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total", "note"]
+HEADER = ["submission", "ex1", "ex2", "ex3", "ex4", "ex5", "ex6", "ex7", "total", "status", "note"]
 
 
 def make_class(root: Path, names: list[str]) -> Path:
