@@ -11,6 +11,10 @@
                            with a preview of the points (grader/templates/check.py)
       intake.py            grader/intake.py: the pre-flight the pack script, check.py and the grader share
       rubric.json          per exercise: module, title, points and its graded behaviours (`rubric_data`)
+      exercises.ipynb      the notebook path (Jupyter, Colab): a section per exercise, `edit`, `check`,
+                           `pack` (grader/templates/notebook.py builds it from the registry and READMEs)
+      notebook_tools.py    its helpers: each check runs check.py in a fresh process (never stale)
+      docs/                the student pages the READMEs link (STUDENT_DOCS)
       cnnlab/              the course lab
       exercises/           stubs, READMEs, public tests, conftest.py (its staff-only block left out)
 
@@ -41,6 +45,7 @@ SKIPPED_SUFFIXES = (".pyc", ".pyo")
 PACK_TEMPLATE = Path(__file__).resolve().parent / "templates" / "pack_submission.py"
 CHECK_TEMPLATE = Path(__file__).resolve().parent / "templates" / "check.py"
 INTAKE_MODULE = Path(__file__).resolve().parent / "intake.py"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 MODULES_BLOCK = re.compile(r"^# BEGIN MODULES\b.*?^# END MODULES\n", re.M | re.S)
 INTAKE_BLOCK = re.compile(r"^# BEGIN INTAKE\b.*?^# END INTAKE\n", re.M | re.S)
 # The student conftest's staff-only part (CNN_GRADER_TARGET=solutions) stays in the repo.
@@ -88,6 +93,8 @@ def build_release(out, *, force=False) -> Path:
         write_atomic(tmp / "check.py", check_script(), mode=0o755)
         write_atomic(tmp / "intake.py", INTAKE_MODULE.read_bytes())
         write_atomic(tmp / "rubric.json", json.dumps(rubric_data(), indent=2) + "\n")
+        write_atomic(tmp / "notebook_tools.py", (TEMPLATES / "notebook_tools.py").read_bytes())
+        write_atomic(tmp / "exercises.ipynb", notebook_json())
         (tmp / "docs").mkdir()
         for name in STUDENT_DOCS:  # the READMEs of ex6 and ex7 link them
             write_atomic(tmp / "docs" / name, (REPO_ROOT / "docs" / name).read_bytes())
@@ -228,6 +235,18 @@ def student_conftest() -> str:
     return text
 
 
+def notebook_json() -> str:
+    """exercises.ipynb: a section per exercise, from the registry and the READMEs."""
+    from . import registry
+    from .templates.notebook import build
+
+    titles = registry.titles()
+    return build({ex: {"module": module, "title": titles.get(ex, module),
+                       "readme": (EXERCISES_DIR / ex / "README.md").read_text(encoding="utf-8")
+                       if (EXERCISES_DIR / ex / "README.md").is_file() else ""}
+                  for ex, module in MODULES.items()})
+
+
 def check_script() -> str:
     """check.py with an import of the intake.py beside it."""
     return _replace_block(CHECK_TEMPLATE, INTAKE_BLOCK, "# BEGIN INTAKE\n" + IMPORT_INTAKE + "# END INTAKE\n")
@@ -298,6 +317,10 @@ pip install -r requirements.txt
 `requirements.txt` keeps a torch 2.x you already have (on Colab, say) and otherwise installs
 one; its comment names the exact versions the grader runs. Run every command below from this
 folder: that is how `cnnlab` is found.
+
+Prefer a notebook (Jupyter or Colab)? Open `exercises.ipynb`: each section opens an
+exercise's file, checks it in a fresh Python and shows a table, and `pack()` makes the zip.
+On Colab, upload this folder as `cnn-exercises` next to the notebook; Colab's own torch is kept.
 
 ## 2. Work on an exercise
 

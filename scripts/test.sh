@@ -2,5 +2,5 @@
 # Set up everything (otter-grader included) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh otter,plots
+bash scripts/setup.sh otter,plots,dev
 .venv/bin/python -m pytest "$@"

@@ -47,7 +47,9 @@ LAYERS = {
     "grader.registry": "core",
     "grader.limits": "core",  # every time and size limit; stdlib and the registry only
     "grader.intake": "core",  # what a submission holds (modules, helpers, notebooks); stdlib only, in the bundle too
-    "grader.templates.pack_submission": "core",  # the students' pack script; stdlib only in the bundle
+    "grader.templates.pack_submission": "core",
+    "grader.templates.notebook_tools": "core",  # the notebook's helpers; stdlib only in the bundle
+    "grader.templates.notebook": "core",  # builds exercises.ipynb; stdlib only  # the students' pack script; stdlib only in the bundle
     "grader.templates.check": "core",  # the students' check.py; stdlib only in the bundle
     # the worker kit: copied into the sandbox alone (see test_worker_kit_imports_only_itself)
     "grader.sandboxed": "core",

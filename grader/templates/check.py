@@ -72,6 +72,7 @@ def main(argv=None, root=HERE, rubric=None) -> int:
     parser = argparse.ArgumentParser(description="Run each exercise's public tests in a fresh process.")
     parser.add_argument("exercises", nargs="*", help="e.g. ex3 ex5 (default: all)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per exercise (default 60)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (the notebook's table)")
     args = parser.parse_args(argv)
     root = Path(root)
     if rubric is None:
@@ -81,13 +82,23 @@ def main(argv=None, root=HERE, rubric=None) -> int:
     if unknown:
         parser.error(f"unknown exercise {', '.join(unknown)}; choose from {', '.join(known)}")
     chosen = args.exercises or list(known)
-    print("Public checks, one fresh run per exercise. The points are a PREVIEW: hidden tests use other inputs.")
+    if not args.json:
+        print("Public checks, one fresh run per exercise. The points are a PREVIEW: hidden tests use other inputs.")
+    results = {}
     for exercise in chosen:
-        print(row(exercise, known[exercise], run_public_tests(root, exercise, args.timeout)), flush=True)
+        results[exercise] = run_public_tests(root, exercise, args.timeout)
+        if not args.json:
+            print(row(exercise, known[exercise], results[exercise]), flush=True)
     modules = {ex: info["module"] for ex, info in known.items()}
     found = intake.scan(root / "exercises", modules)
     findings = [f for f in intake.preflight(lambda rel: (root / "exercises" / rel).read_bytes(), found, modules)
                 if not f.exercise or f.exercise in chosen]
+    if args.json:
+        print(json.dumps({"rows": [{"exercise": ex, "module": known[ex].get("module", ""),
+                                    "points": known[ex].get("points", 10), **results[ex]} for ex in chosen],
+                          "findings": [{"exercise": f.exercise, "message": f.message, "blocking": f.blocking}
+                                       for f in findings]}))
+        return 0
     if findings:
         print("\nBefore you hand in (pack_submission.py says the same):")
         for finding in findings:
