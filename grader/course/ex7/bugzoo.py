@@ -4,7 +4,7 @@ Each comment names the hidden tests (test_ex7.py, beside it) expected to catch i
 `benchmarks/calibrate_thresholds.py` trains the ones marked (calibrated) against the threshold.
 """
 
-from grader.bugzoo import Mutant
+from grader.bugzoo import Mistake, Mutant, named
 
 MUTANTS = [
     # caught by: test_flattened_features_matches_formula, test_shapes_for_several_input_sizes,
@@ -84,4 +84,10 @@ MUTANTS = [
         new="return self.head(self.features(x)).softmax(dim=1)",
         why="forward must return logits: cross_entropy applies log-softmax itself",
     ),
+]
+
+# Mistakes the PUBLIC tests must name (grader/audit.py: a failing public test's message says every word).
+MISTAKES = [
+    Mistake(named(MUTANTS, "softmax_in_forward"), says=("logits", "probabilities")),
+    Mistake(named(MUTANTS, "missing_last_relu"), says=("features[7]", "ReLU")),
 ]
