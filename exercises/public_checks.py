@@ -1,6 +1,14 @@
-"""A helper for the public tests: compares tensors and says what differs."""
+"""Helpers for the public tests: each compares one thing and says what differs."""
+
+import ast
+import inspect
+import sys
+from pathlib import Path
 
 import torch
+
+# What the grader has besides the standard library and your exercise folder.
+GRADER_HAS = {"torch", "numpy", "cnnlab"}
 
 
 def assert_close(got, want, msg, atol=1e-5, rtol=1.3e-6):
@@ -10,3 +18,60 @@ def assert_close(got, want, msg, atol=1e-5, rtol=1.3e-6):
     if not torch.allclose(got.to(want.dtype), want, atol=atol, rtol=rtol):
         detail = f"\nexpected\n{want}\ngot\n{got}" if want.numel() <= 24 else ""
         raise AssertionError(msg + detail)
+
+
+def call_unchanged(fn, *args, **kwargs):
+    """fn(*args, **kwargs), checking first that it left every argument as it was: an input
+    changed in place is reported as such, not as a wrong result computed from changed inputs."""
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    before = {name: value.clone() for name, value in bound.arguments.items() if isinstance(value, torch.Tensor)}
+    result = fn(*args, **kwargs)
+    for name, copy in before.items():
+        if not torch.equal(bound.arguments[name], copy):
+            raise AssertionError(f"{fn.__name__}() modified its input `{name}` in place: never change an "
+                                 "argument (x.mul_(...), x[...] = ...); build a new tensor (e.g. x.clone())")
+    return result
+
+
+def assert_logits(out, what):
+    """A model's output is raw logits: not softmax probabilities, not log-probabilities."""
+    assert isinstance(out, torch.Tensor), f"{what} should return a tensor, got {type(out).__name__}"
+    sums = out.detach().double()
+    ones = torch.ones(out.shape[0], dtype=torch.float64)
+    if torch.allclose(sums.sum(dim=1), ones, atol=1e-4) and bool((sums >= 0).all()):
+        raise AssertionError(f"{what} returns probabilities (each row sums to 1): return the raw logits, "
+                             "without softmax; the loss (cross-entropy) applies log-softmax itself")
+    if torch.allclose(sums.exp().sum(dim=1), ones, atol=1e-4):
+        raise AssertionError(f"{what} returns log-probabilities (log_softmax): return the raw logits; "
+                             "the loss (cross-entropy) applies log-softmax itself")
+
+
+def _imported(path):
+    """Top-level names of the modules that the file at `path` imports (relative imports aside)."""
+    names = []
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module.split(".")[0])
+    return names
+
+
+def assert_imports_only_what_the_grader_has(module):
+    """Your module (and the helpers beside it) import only the standard library, torch, numpy,
+    cnnlab and modules in the exercise folder: nothing else exists where your code is graded."""
+    folder = Path(module.__file__).resolve().parent
+    todo, seen = [Path(module.__file__).resolve()], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _imported(path):
+            own = [p for p in (folder / f"{name}.py", folder / name / "__init__.py") if p.is_file()]
+            todo += own
+            if not own and name not in GRADER_HAS and name not in sys.stdlib_module_names:
+                raise AssertionError(
+                    f"{path.name} imports `{name}`, which is not in {folder.name}/: the grader has only the "
+                    f"standard library, torch, numpy, cnnlab and the files of your exercise folder. "
+                    f"Copy what you need from `{name}` into {folder.name}/ (e.g. {folder.name}/{name}.py)")

@@ -5,7 +5,10 @@ For each exercise it checks, and names what fails:
 - repeat: a second run of the reference (in this process) gives the same tests, scores and
   messages, and its suite loaded no other exercise's module;
 - stub: the student stub scores 0;
-- public: the public tests pass on the reference and fail on the stub;
+- public: the public tests pass on the reference and fail on the stub, and fail on every mutant
+  of the bug zoo ("catches N/N mutants": no kind of mistake is invisible before grading);
+- mistakes: every MISTAKES entry of the bug zoo fails a public test whose message says its words;
+- mirror: the manifest's [public_checks] maps every hidden test to an existing public test;
 - bug zoo: every mutant (grader/course/<id>/bugzoo.py) loses points in its own exercise, and
   since the suite loads only its own module (see repeat) nowhere else;
 - points: the manifest's points equal the hidden suite's @points;
@@ -18,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +55,11 @@ class Row:
 def mutants(exercise_id: str) -> list:
     """The bug zoo of an exercise: MUTANTS of grader/course/<id>/bugzoo.py."""
     return list(importlib.import_module(f"grader.course.{exercise_id}.bugzoo").MUTANTS)
+
+
+def mistakes(exercise_id: str) -> list:
+    """The mistakes the public tests must name: MISTAKES of grader/course/<id>/bugzoo.py (optional)."""
+    return list(getattr(importlib.import_module(f"grader.course.{exercise_id}.bugzoo"), "MISTAKES", []))
 
 
 def module_path(root: Path, exercise_id: str) -> Path:
@@ -102,6 +113,108 @@ def public_tests(exercise_id: str, target: str) -> int:
     return run.returncode
 
 
+def public_failures(exercise_id: str, cases: list, workdir: Path) -> list[dict]:
+    """Run the public tests of exercises/<id> on each case's module text, in copies of the folder.
+
+    `cases` is a list of (module_text, elsewhere): `elsewhere` files, (name, text), go into a folder
+    on sys.path outside the exercise folder, as a helper installed on the student's machine would.
+    All cases run in one interpreter (torch is imported once), each in a fresh pytest session.
+    Returns, per case, {test function: failure message} of the tests that failed (a parametrized
+    test once, its first failing case)."""
+    plan = []
+    for i, (text, elsewhere) in enumerate(cases):
+        root = Path(workdir) / str(i)
+        copy = root / "exercises"
+        shutil.copytree(EXERCISES_DIR / exercise_id, copy / exercise_id,
+                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        for name in ("conftest.py", "public_checks.py"):
+            shutil.copyfile(EXERCISES_DIR / name, copy / name)
+        module_path(copy, exercise_id).write_text(text, encoding="utf-8")
+        (root / "elsewhere").mkdir()
+        for name, content in elsewhere:
+            (root / "elsewhere" / name).write_text(content, encoding="utf-8")
+        plan.append({"root": str(root), "tests": str(copy / exercise_id), "report": str(root / "junit.xml")})
+    (Path(workdir) / "plan.json").write_text(json.dumps(plan))
+    env = {k: v for k, v in os.environ.items() if k != "CNN_GRADER_TARGET"}
+    run = subprocess.run([sys.executable, "-c", "import sys, grader.audit as a; a._run_plan(sys.argv[1])",
+                          str(Path(workdir) / "plan.json")], cwd=workdir, env=env, capture_output=True, text=True,
+                         timeout=900)
+    missing = [case["report"] for case in plan if not Path(case["report"]).is_file()]
+    if run.returncode != 0 or missing:  # the harness broke: never read that as "every case failed"
+        raise RuntimeError(f"running the public tests of {exercise_id} on {len(plan)} cases failed "
+                           f"(exit {run.returncode}, {len(missing)} without a report):\n{run.stderr[-3000:]}")
+    return [_junit_failures(Path(case["report"])) for case in plan]
+
+
+def _junit_failures(report: Path) -> dict:
+    failed = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if problem is not None:
+            name = re.sub(r"\[.*\]$", "", case.get("name", "?"))
+            failed.setdefault(name, problem.get("message") or problem.text or "?")  # the exception, not the source
+    return failed
+
+
+def _run_plan(plan_file: str) -> None:
+    """In a fresh interpreter: one pytest session per case; the modules a case loaded from its
+    folder (the module, the tests, conftest, helpers) are forgotten before the next one."""
+    import pytest
+
+    for case in json.loads(Path(plan_file).read_text()):
+        saved_path, saved_meta, before = list(sys.path), list(sys.meta_path), set(sys.modules)
+        sys.path.insert(0, str(Path(case["root"]) / "elsewhere"))
+        try:
+            pytest.main(["-q", "-p", "no:cacheprovider", f"--junitxml={case['report']}", case["tests"]])
+        finally:
+            for name in set(sys.modules) - before:
+                if str(getattr(sys.modules[name], "__file__", None) or "").startswith(case["root"]):
+                    del sys.modules[name]
+            sys.path[:], sys.meta_path[:] = saved_path, saved_meta
+
+
+def _says(message: str, words) -> bool:
+    return all(word.lower() in message.lower() for word in words)
+
+
+def check_public_catches(row: Row, exercise_id: str, zoo: list, named_mistakes: list) -> None:
+    """Every mutant fails a public test; every mistake fails one whose message says its words."""
+    cases, broken = [], []
+    for mutant, elsewhere in [(m, ()) for m in zoo] + [(k.mutant, tuple(k.elsewhere)) for k in named_mistakes]:
+        try:
+            cases.append((mutated(exercise_id, mutant), elsewhere))
+        except AssertionError as exc:  # the snippet no longer matches the reference
+            broken.append(mutant.name)
+            row.fail("public", str(exc))
+            cases.append(("", ()))  # a placeholder, so that outcomes line up; never counted
+    reference = module_path(SOLUTIONS_DIR, exercise_id).read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix=f"audit-public-{exercise_id}-") as tmp:
+        on_reference, *outcomes = public_failures(exercise_id, [(reference, ()), *cases], Path(tmp))
+    if on_reference:  # the copy the mutants run in must pass as it is, or nothing below means anything
+        row.fail("public", f"in the audit's copy of exercises/{exercise_id}, the reference fails {sorted(on_reference)}")
+        return
+    caught = said = 0
+    for mutant, failed in zip(zoo, outcomes):
+        if mutant.name in broken:
+            continue
+        if failed:
+            caught += 1
+        else:
+            row.fail("public", f"the public tests pass on mutant {mutant.name}: add a public check "
+                               f"that catches it ({mutant.why})")
+    for mistake, failed in zip(named_mistakes, outcomes[len(zoo):]):
+        if mistake.name in broken:
+            continue
+        if any(_says(message, mistake.says) for message in failed.values()):
+            said += 1
+        else:
+            shown = "; ".join(f"{t}: {m.strip().splitlines()[0] if m.strip() else '?'}" for t, m in failed.items())
+            row.fail("mistakes", f"no public test fails on {mistake.name} with a message saying "
+                                 f"{' and '.join(map(repr, mistake.says))} (failed: {shown or 'none'})")
+    row.checks["public"] += f", catches {caught}/{len(zoo)} mutants"
+    row.checks["mistakes"] = f"{said}/{len(named_mistakes)}"
+
+
 def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
     """Every check on every exercise of `exercise_ids` (default: the whole registry)."""
     ids = tuple(exercise_ids or registry.ids())
@@ -152,11 +265,21 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
             row.fail("bugzoo", "no mutant")
         row.checks["mutants"] = f"{caught}/{len(zoo)}"
         try:
+            named_mistakes = mistakes(ex)
+        except ImportError as exc:
+            named_mistakes = []
+            row.fail("mistakes", f"grader/course/{ex}/bugzoo.py: {exc}")
+        check_public_catches(row, ex, zoo, named_mistakes)
+        try:
             tests = rubric.hidden_tests(rubric.suite_path(ex))
             hidden = sum(t.points for t in tests)
             row.checks["points"] = f"{hidden:g}"
             if hidden != full:
                 row.fail("points", f"the hidden @points add up to {hidden:g}, the manifest says {full:g}")
+            problems = rubric.mirror_problems(registry.get(ex), tests, rubric.public_tests(ex))
+            row.checks["mirror"] = "ok" if not problems else "incomplete"
+            for problem in problems:
+                row.fail("mirror", problem)
             path, old, new = rubric.regenerate(registry.get(ex))
             row.checks["readme"] = "ok" if old == new else "stale"
             if old != new:
@@ -168,7 +291,7 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
 
 
 def format_rows(rows: list[Row]) -> str:
-    keys = ("reference", "repeat", "stub", "public", "mutants", "points", "readme")
+    keys = ("reference", "repeat", "stub", "public", "mistakes", "mutants", "mirror", "points", "readme")
     lines = ["exercise  result  " + "  ".join(keys)]
     for row in rows:
         lines.append(f"{row.exercise:<8}  {'ok' if row.ok else 'FAIL':<6}  "

@@ -7,7 +7,7 @@ Each part holds a tiny working example (a `double(x)` function), so the scaffold
     exercises/<id>/test_<module>.py     public tests
     exercises/<id>/README.md            the exercise text, with its grading table (grader.rubric)
     solutions/<id>/<module>.py          the reference solution
-    grader/course/<id>/manifest.toml    module, title, points
+    grader/course/<id>/manifest.toml    module, title, points, the public check of each hidden test
     grader/course/<id>/test_<id>.py     the hidden suite (@points summing to the manifest's)
     grader/course/<id>/probes.py        a worker-side probe the suite calls with sub.run
     grader/course/<id>/bugzoo.py        a mutant of the reference that must lose points
@@ -114,6 +114,12 @@ MANIFEST = '''# {id}: its staff-only parts belong in this folder. Read by grader
 module = "{module}"  # the file students hand in: exercises/{id}/{module}.py
 title = "{title}"  # shown in the feedback report and on Gradescope
 points = {points}  # must equal the sum of @pytest.mark.points in test_{id}.py, beside it
+
+[public_checks]
+# Every hidden test (test_{id}.py) -> the public test (exercises/{id}/test_{module}.py) that fails
+# when the same behaviour is wrong; shown in the README's grading table.
+test_double_small_numbers = "test_double_of_three"
+test_double_many_in_the_worker = "test_double_of_three"
 '''
 
 README = '''# Exercise {number} — {title} ({points} points)
@@ -148,7 +154,6 @@ def new_exercise(exercise_id: str, module: str, title: str | None = None, root: 
 
     values = {"id": exercise_id, "module": module, "title": title or module, "points": POINTS,
               "number": exercise_id.removeprefix("ex")}
-    exercise = registry.Exercise(exercise_id, module, values["title"], POINTS)
     hidden = HIDDEN_SUITE.format(**values)
     files = {
         exercises_dir / exercise_id / f"{module}.py": STUB,
@@ -168,6 +173,7 @@ def new_exercise(exercise_id: str, module: str, title: str | None = None, root: 
         path.write_text(template.format(**values) if template is not hidden else hidden, encoding="utf-8")
         written.append(path)
     suite = course_dir / exercise_id / f"test_{exercise_id}.py"
+    exercise = registry.read_manifest(exercise_id, course_dir)
     readme = exercises_dir / exercise_id / "README.md"
     readme.write_text(rubric.render(README.format(**values), exercise, rubric.hidden_tests(suite), where=str(readme)),
                       encoding="utf-8")

@@ -23,3 +23,26 @@ class Mutant:
             raise AssertionError(f"mutant {self.name}: expected {self.count} occurrence(s) of the "
                                  f"snippet in the reference, found {found}")
         return source.replace(self.old, self.new)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A mistake the PUBLIC tests must catch with a message that names it: a failing public test's
+    message must contain every word of `says` (case-insensitive). `elsewhere` holds files, as
+    (name, text), put on sys.path outside the exercise folder (a helper the grader won't have)."""
+
+    mutant: Mutant
+    says: tuple
+    elsewhere: tuple = ()
+
+    @property
+    def name(self) -> str:
+        return self.mutant.name
+
+
+def named(mutants, name: str) -> Mutant:
+    """The mutant called `name` (a MISTAKES entry reuses a MUTANTS edit without repeating it)."""
+    for mutant in mutants:
+        if mutant.name == name:
+            return mutant
+    raise KeyError(f"no mutant named {name!r}")

@@ -1,7 +1,10 @@
 """The exercise registry: the one list of the course's exercises.
 
     grader/course/registry.txt       the exercise ids, in order, one a line (# starts a comment)
-    grader/course/<id>/manifest.toml module, title, points, and an optional [limits] table
+    grader/course/<id>/manifest.toml module, title, points, an optional [limits] table, and a
+                                     [public_checks] table: each hidden test -> the public test
+                                     (a function of exercises/<id>/test_*.py) that checks the same
+                                     behaviour (tests/test_public_mirror.py: complete and existing)
 
 Everything else is derived from here: sandboxed/layout.py's module map (and the worker kit's
 copy of it, written by sandbox.make_kit), the titles in feedback, the README rubrics
@@ -34,7 +37,8 @@ LIMIT_KEYS = {
     "task_timeout_s": "one probe that runs a batch of cases",
     "training_timeout_s": "one training run of the student's model",
 }
-MANIFEST_KEYS = {"module", "title", "points", "limits"}
+MANIFEST_KEYS = {"module", "title", "points", "limits", "public_checks"}
+TEST_NAME_PATTERN = re.compile(r"test_[A-Za-z0-9_]*")
 
 
 class RegistryError(ValueError):
@@ -50,6 +54,8 @@ class Exercise:
     title: str
     points: int | float
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    # hidden test name -> the public test (function name in exercises/<id>/test_*.py) covering it
+    public_checks: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def module_file(self) -> str:
@@ -119,7 +125,16 @@ def read_manifest(exercise_id: str, course_dir: Path = COURSE_DIR) -> Exercise:
             raise bad(f"limits.{key}", f"is not a limit (accepted: {', '.join(LIMIT_KEYS)})")
         if not _positive_number(value):
             raise bad(f"limits.{key}", f"must be a positive number of seconds, got {value!r}")
-    return Exercise(exercise_id, module, title.strip(), points, MappingProxyType(dict(limits)))
+    public_checks = data.get("public_checks", {})
+    if not isinstance(public_checks, dict):
+        raise bad("public_checks", "must be a table ([public_checks]) of hidden test = \"public test\"")
+    for hidden, public in public_checks.items():
+        if not TEST_NAME_PATTERN.fullmatch(hidden):
+            raise bad(f"public_checks.{hidden}", "is not a hidden test's name (test_...)")
+        if not isinstance(public, str) or not TEST_NAME_PATTERN.fullmatch(public):
+            raise bad(f"public_checks.{hidden}", f"must name a public test function (\"test_...\"), got {public!r}")
+    return Exercise(exercise_id, module, title.strip(), points, MappingProxyType(dict(limits)),
+                    MappingProxyType(dict(public_checks)))
 
 
 def load(course_dir: Path = COURSE_DIR) -> tuple[Exercise, ...]:

@@ -5,10 +5,13 @@
     python -m grader.rubric --write    rewrite the stale tables in place
 
 A README's grading section is its "## Grading (N points)" (or "## How it is graded (N points)")
-heading and the first table under it. N comes from the manifest; the rows (test name, points)
-follow grader/course/<id>/test_<id>.py in file order. Each row's description is the one staff wrote
-in the README (kept by test name); a new test starts with its docstring's first sentence.
-Prose in the section is kept. The suites are read with `ast`, never imported: no torch needed.
+heading and the first table under it. N comes from the manifest; the rows (test name, points,
+public check) follow grader/course/<id>/test_<id>.py in file order. Each row's description is the
+one staff wrote in the README (kept by test name); a new test starts with its docstring's first
+sentence. The public check is the manifest's [public_checks] entry for the test: the public test
+(exercises/<id>/test_*.py) that fails when the graded behaviour is wrong; `mirror_problems` says
+what that table lacks. Prose in the section is kept. The suites, public tests included, are read
+with `ast`, never imported: no torch needed.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from .files import write_atomic
 from .paths import EXERCISES_DIR, hidden_suite
 
 HEADING = re.compile(r"^## (?P<label>Grading|How it is graded) \((?P<points>[0-9.]+) points\)[ \t]*$", re.M)
-ROW = re.compile(r"^\| `(?P<name>[^`]+)`(?: — (?P<description>.*?))? \| (?P<points>[^|]*?) \|$")
-NEW_SECTION_HEADER = "| hidden test | points |\n|---|---|\n"
+ROW = re.compile(r"^\| `(?P<name>[^`]+)`(?: — (?P<description>.*?))? \| (?P<points>[^|]*?) \|(?: (?P<public>[^|]*?) \|)?$")
+TABLE_HEADER = "| hidden test | points | public check |\n|---|---|---|\n"
+NO_PUBLIC_CHECK = "—"
 
 
 class RubricError(ValueError):
@@ -108,8 +112,8 @@ def render(readme: str, exercise: registry.Exercise, tests: list[HiddenTest], *,
                           f"grader/course/{exercise.id}/manifest.toml says points = {_number(exercise.points)}")
     heading = HEADING.search(readme)
     if heading is None:
-        section = f"## Grading ({_number(exercise.points)} points)\n\n{NEW_SECTION_HEADER}"
-        return readme.rstrip("\n") + "\n\n" + section + "".join(_row(t, {}) for t in tests)
+        section = f"## Grading ({_number(exercise.points)} points)\n\n{TABLE_HEADER}"
+        return readme.rstrip("\n") + "\n\n" + section + "".join(_row(t, {}, exercise) for t in tests)
     start = heading.end() + 1
     following = re.compile(r"^## ", re.M).search(readme, start)
     end = following.start() if following else len(readme)
@@ -126,16 +130,51 @@ def render(readme: str, exercise: registry.Exercise, tests: list[HiddenTest], *,
         if match is None:
             raise RubricError(f"{where}: a grading table row is not '| `test_name` — what it checks | points |': {line!r}")
         descriptions[match["name"]] = match["description"]
-    body = "".join(_row(t, descriptions) for t in tests)
-    section = "".join(lines[:first + 2]) + body + "".join(lines[last + 1:])
+    body = "".join(_row(t, descriptions, exercise) for t in tests)
+    section = "".join(lines[:first]) + TABLE_HEADER + body + "".join(lines[last + 1:])
     title = f"## {heading['label']} ({_number(exercise.points)} points)\n"
     return readme[:heading.start()] + title + section + readme[end:]
 
 
-def _row(test: HiddenTest, descriptions: dict) -> str:
+def _row(test: HiddenTest, descriptions: dict, exercise: registry.Exercise) -> str:
     description = descriptions.get(test.name) if test.name in descriptions else _first_sentence(test.doc)
     text = f"`{test.name}` — {description}" if description else f"`{test.name}`"
-    return f"| {text} | {_number(test.points)} |\n"
+    public = exercise.public_checks.get(test.name)
+    return f"| {text} | {_number(test.points)} | {f'`{public}`' if public else NO_PUBLIC_CHECK} |\n"
+
+
+def public_tests(exercise_id: str, exercises_dir: Path | None = None) -> list[str]:
+    """The public test functions of exercises/<id>/test_*.py (read with ast), in file order."""
+    names = []
+    for path in sorted(Path(exercises_dir or EXERCISES_DIR).joinpath(exercise_id).glob("test_*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (OSError, SyntaxError) as exc:
+            raise RubricError(f"{path}: cannot read the public tests ({exc})") from None
+        names += [node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")]
+    return names
+
+
+def mirror_problems(exercise: registry.Exercise, hidden: list[HiddenTest], public: list[str]) -> list[str]:
+    """What the manifest's [public_checks] lacks or gets wrong, as instructions naming the file:
+    every hidden test needs an entry, every entry a hidden test, every named public test must exist."""
+    where = f"grader/course/{exercise.id}/manifest.toml [public_checks]"
+    mapping, names = exercise.public_checks, [t.name for t in hidden]
+    missing = [n for n in names if n not in mapping]
+    extra = [n for n in mapping if n not in names]
+    unknown = sorted({p for p in mapping.values() if p not in public})
+    problems = []
+    if missing:
+        problems.append(f"{where}: add an entry for each hidden test of {suite_path(exercise.id).name} "
+                        f"without one: " + ", ".join(f'{n} = "<public test>"' for n in missing))
+    if extra:
+        problems.append(f"{where}: remove the entries of tests that are not in {suite_path(exercise.id).name} "
+                        f"(renamed or removed?): {', '.join(extra)}")
+    if unknown:
+        problems.append(f"{where}: name public tests that exist in exercises/{exercise.id}/test_*.py; "
+                        f"not found: {', '.join(unknown)} (there are: {', '.join(public)})")
+    return problems
 
 
 def regenerate(exercise: registry.Exercise) -> tuple[Path, str, str]:

@@ -1,6 +1,8 @@
 """The bug zoo proves that each hidden suite catches the typical mistakes of its exercise,
-and only there: a mutant loses points in its own exercise and nowhere else. CI runs
-`cnn-grader audit` (grader/audit.py) on every exercise here."""
+and only there: a mutant loses points in its own exercise and nowhere else. It also proves that
+the public tests catch them first: every mutant fails a public test ("catches N/N mutants"), and
+every MISTAKES entry fails one whose message names it. CI runs `cnn-grader audit`
+(grader/audit.py) on every exercise here."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ def test_every_exercise_has_at_least_six_mutants():
 def test_audit_passes(exercise):
     """`cnn-grader audit` on each of the course's exercises: reference full marks in the sandbox,
     a repeat run identical and loading only its own module, stub 0, public tests, every mutant
-    caught, points and README table."""
+    caught by the hidden suite and by the public tests, every mistake named by a public test,
+    a public check for every hidden test, points and README table."""
     (row,) = audit.audit([exercise])
     assert row.ok, audit.format_rows([row])
 

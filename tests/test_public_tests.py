@@ -44,11 +44,22 @@ def reference(tmp_path_factory):
     return run_public_tests(tmp_path_factory.mktemp("reference"), target="solutions")
 
 
+def _checks_imports(name: str) -> bool:
+    """test_<module>_imports_only_what_the_grader_has reads the module's imports and runs none of
+    its code: it passes on the stub, which imports only what the grader has."""
+    return name.endswith("_imports_only_what_the_grader_has")
+
+
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_untouched_stub_fails_every_public_test_with_one_clear_line(stubs, exercise):
     cases, output = stubs
     assert cases[exercise], f"no public tests found for {exercise}"
+    assert sum(map(_checks_imports, (name for name, _, _ in cases[exercise]))) == 1, \
+        f"exercises/{exercise} should have one test_<module>_imports_only_what_the_grader_has"
     for name, message, _ in cases[exercise]:
+        if _checks_imports(name):
+            assert message is None, f"{name} fails on the stub: {message}"
+            continue
         assert message is not None, f"{name} passed on the stub"
         assert "is not implemented yet" in message and f"exercises/{exercise}/" in message, message
         assert len(message.strip().splitlines()) == 1, message

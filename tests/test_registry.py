@@ -237,17 +237,18 @@ def test_rubric_regenerates_a_stale_table_and_keeps_the_words(tmp_path):
     tests = rubric.hidden_tests(tmp_path / "test_exN.py")
     assert [(t.name, t.points, t.public) for t in tests] == [("test_first", 2, False), ("test_second", 1, True),
                                                              ("test_new", 1, False)]
-    ex = registry.Exercise("exN", "thing", "a thing", 4)
+    ex = registry.Exercise("exN", "thing", "a thing", 4, public_checks={"test_first": "test_public_first"})
     assert rubric.render(README, ex, tests) == README.replace("(3 points)", "(4 points)").replace(
+        "| Hidden test | Points |\n|---|---|\n", "| hidden test | points | public check |\n|---|---|---|\n").replace(
         "| `test_second` — hand-written words | 5 |\n| `test_first` | 2 |\n"
         "| `test_gone` — a test that no longer exists | 1 |\n",
-        "| `test_first` | 2 |\n| `test_second` — hand-written words | 1 |\n"
-        "| `test_new` — A test the README does not know yet | 1 |\n")
+        "| `test_first` | 2 | `test_public_first` |\n| `test_second` — hand-written words | 1 | — |\n"
+        "| `test_new` — A test the README does not know yet | 1 | — |\n")
     rendered = rubric.render("# exN\n\nIntro.\n", ex, tests)
-    assert rendered.endswith("## Grading (4 points)\n\n| hidden test | points |\n|---|---|\n"
-                             "| `test_first` — Checks the first thing | 2 |\n"
-                             "| `test_second` — Checks the second thing | 1 |\n"
-                             "| `test_new` — A test the README does not know yet | 1 |\n"), "a README without one gets one"
+    assert rendered.endswith("## Grading (4 points)\n\n| hidden test | points | public check |\n|---|---|---|\n"
+                             "| `test_first` — Checks the first thing | 2 | `test_public_first` |\n"
+                             "| `test_second` — Checks the second thing | 1 | — |\n"
+                             "| `test_new` — A test the README does not know yet | 1 | — |\n"), "a README without one gets one"
     assert rubric.render(rendered, ex, tests) == rendered
     with pytest.raises(rubric.RubricError, match="add up to 4, but .*says points = 10"):
         rubric.render(README, registry.Exercise("exN", "thing", "a thing", 10), tests)
@@ -257,7 +258,7 @@ def test_rubric_check_fails_on_a_stale_readme(tmp_path, monkeypatch):
     original, ex1 = rubric.readme_path("ex1").read_text(), registry.get("ex1")
     readme = tmp_path / "ex1" / "README.md"
     readme.parent.mkdir()
-    readme.write_text(original.replace(" | 2 |\n", " | 3 |\n", 1))
+    readme.write_text(original.replace(" | 2 | ", " | 3 | ", 1))
     monkeypatch.setattr(rubric, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(registry, "exercises", lambda: (ex1,))
     assert rubric.stale() == [readme]

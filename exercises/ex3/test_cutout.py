@@ -6,6 +6,7 @@ import torch
 
 from cutout import cutout, cutout_mask
 from public_checks import assert_close as _assert_close
+from public_checks import assert_imports_only_what_the_grader_has, call_unchanged
 
 
 def _square(height, width, cy, cx, size):
@@ -50,20 +51,57 @@ def test_cutout_mask_size_zero_is_all_ones():
     assert torch.equal(cutout_mask(4, 4, (1, 1), 0), torch.ones(4, 4)), "size 0 gives a mask of all ones"
 
 
+def test_cutout_mask_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="size"):
+        cutout_mask(5, 5, (2, 2), -1)
+    with pytest.raises(ValueError, match="center"):  # row 5 is outside a 5-row image
+        cutout_mask(5, 5, (5, 2), 3)
+
+
+def _images(n=3, channels=2, height=6, width=8):
+    return torch.rand(n, channels, height, width, generator=torch.Generator().manual_seed(0)) + 1.0  # no zeros
+
+
+def _expected(images, size, seed):
+    """What cutout(images, size, default_rng(seed)) returns: rows drawn first, then columns."""
+    n, _, height, width = images.shape
+    rng = np.random.default_rng(seed)
+    cy = rng.integers(0, height, size=n)  # first all the rows ...
+    cx = rng.integers(0, width, size=n)  # ... then all the columns
+    return [(int(cy[i]), int(cx[i]), images[i] * _square(height, width, int(cy[i]), int(cx[i]), size))
+            for i in range(n)]
+
+
+def test_cutout_leaves_images_unchanged():
+    call_unchanged(cutout, _images(), size=2, rng=np.random.default_rng(5))
+
+
 def test_cutout_matches_seeded_draws():
-    g = torch.Generator().manual_seed(0)
-    images = torch.rand(3, 2, 6, 8, generator=g) + 1.0  # no zeros before cutout
-    before = images.clone()
-    out = cutout(images, size=2, rng=np.random.default_rng(5))
+    images = _images()
+    want = _expected(images, 2, seed=5)  # from the images as they are before the call
+    out = call_unchanged(cutout, images, size=2, rng=np.random.default_rng(5))
+    for i, (cy, cx, image) in enumerate(want):
+        _assert_close(out[i], image, (
+            f"image {i}: expected the square centred at ({cy}, {cx}) to be zero; draw "
+            "cy = rng.integers(0, H, size=N) first, then cx = rng.integers(0, W, size=N)"))
+
+
+def test_cutout_draws_nothing_more():
     rng = np.random.default_rng(5)
-    cy = rng.integers(0, 6, size=3)  # first all the rows ...
-    cx = rng.integers(0, 8, size=3)  # ... then all the columns
-    for i in range(3):
-        want = images[i] * _square(6, 8, int(cy[i]), int(cx[i]), 2)
-        _assert_close(out[i], want, (
-            f"image {i}: expected the square centred at ({cy[i]}, {cx[i]}) to be zero in every "
-            "channel; draw cy = rng.integers(0, H, size=N) first, then cx = rng.integers(0, W, size=N)"))
-    assert torch.equal(images, before), "cutout() must return a new tensor and leave images unchanged"
+    cutout(_images(), size=2, rng=rng)
+    twin = np.random.default_rng(5)
+    twin.integers(0, 6, size=3)
+    twin.integers(0, 8, size=3)
+    assert rng.random() == twin.random(), (
+        "cutout() must draw exactly rng.integers(0, H, size=N) then rng.integers(0, W, size=N), nothing more")
+
+
+def test_cutout_masks_every_channel():
+    out = cutout(_images(channels=3), size=3, rng=np.random.default_rng(1))
+    zeros = out == 0
+    for c in (1, 2):
+        assert torch.equal(zeros[:, c], zeros[:, 0]), (
+            f"channel {c} is masked differently from channel 0: the same square goes into every channel")
 
 
 def test_cutout_keeps_dtype():
@@ -78,3 +116,9 @@ def test_cutout_rejects_bad_arguments():
         cutout(torch.ones(2, 1, 8, 8), size=-1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError):  # a single image must be given as a batch [1, C, H, W]
         cutout(torch.ones(1, 8, 8), size=2, rng=np.random.default_rng(0))
+
+
+def test_cutout_imports_only_what_the_grader_has():
+    import cutout as module
+
+    assert_imports_only_what_the_grader_has(module)

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from soft_ce import log_softmax, smooth_labels, soft_cross_entropy
 from public_checks import assert_close as _assert_close
+from public_checks import assert_imports_only_what_the_grader_has, call_unchanged
 
 
 def _logits(n=5, c=4, seed=0):
@@ -50,6 +51,16 @@ def test_soft_cross_entropy_equals_cross_entropy_for_one_hot_targets():
         _assert_close(got, want, f"reduction={reduction!r}: differs from F.cross_entropy")
 
 
+def test_soft_cross_entropy_with_soft_targets():
+    z = _logits()
+    t = torch.softmax(_logits(seed=1), dim=1)  # soft targets: every class gets some weight
+    per_sample = -(t * torch.log_softmax(z, dim=1)).sum(dim=1)
+    for reduction, want in (("none", per_sample), ("sum", per_sample.sum()), ("mean", per_sample.mean())):
+        got = call_unchanged(soft_cross_entropy, z, t, reduction=reduction)
+        _assert_close(got, want, f"reduction={reduction!r}: expected -sum_c t_c * log_softmax(z)_c per sample "
+                                 "(summed over classes), then the reduction over samples")
+
+
 def test_soft_cross_entropy_rejects_bad_arguments():
     z = _logits()
     with pytest.raises(ValueError, match="reduction"):
@@ -63,8 +74,12 @@ def test_smooth_labels_values():
     want = torch.tensor([[0.05, 0.85, 0.05, 0.05], [0.85, 0.05, 0.05, 0.05]])
     assert got.dtype == torch.float32, f"smooth_labels returns float32, got {got.dtype}"
     _assert_close(got, want, "expected (1 - eps) * one_hot + eps / num_classes")
-    with pytest.raises(ValueError, match="eps"):
-        smooth_labels(torch.tensor([1, 0]), 4, eps=1.0)
+
+
+def test_smooth_labels_rejects_bad_eps():
+    for eps in (1.0, -0.1):  # 0 <= eps < 1
+        with pytest.raises(ValueError, match="eps"):
+            smooth_labels(torch.tensor([1, 0]), 4, eps=eps)
 
 
 def test_log_softmax_uses_no_builtin_softmax(monkeypatch):
@@ -87,3 +102,9 @@ def test_log_softmax_uses_no_builtin_softmax(monkeypatch):
         if id(value) in originals:
             monkeypatch.setattr(soft_ce, name, forbidden(originals[id(value)]))
     log_softmax(_logits())
+
+
+def test_soft_ce_imports_only_what_the_grader_has():
+    import soft_ce
+
+    assert_imports_only_what_the_grader_has(soft_ce)

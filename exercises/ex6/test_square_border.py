@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from square_border import CLASS_NAMES, build_model, make_dataset, make_image
+from public_checks import assert_imports_only_what_the_grader_has, assert_logits
 
 
 def expected_pattern(label, size):
@@ -51,6 +52,22 @@ def test_make_image_pattern_without_noise(label, size):
         f"first at [row, col] = {wrong[0].tolist()}")
 
 
+def test_make_image_adds_float32_noise():
+    """Bit for bit, as the grader replays it: the normals are cast to float32, then scaled."""
+    img = make_image(4, noise=0.3, rng=np.random.default_rng(3))
+    normals = np.random.default_rng(3).standard_normal((16, 16))
+    want = np.clip(expected_pattern(4, 16) + normals.astype(np.float32) * 0.3, 0.0, 1.0)
+    if np.array_equal(img, np.clip(expected_pattern(4, 16) + (normals * 0.3).astype(np.float32), 0.0, 1.0)) \
+            and not np.array_equal(img, want):
+        raise AssertionError("the noise was scaled in float64 and then cast: cast the normals to float32 first, "
+                             "rng.standard_normal((size, size)).astype(np.float32) * noise (dtype float32 "
+                             "throughout), so that the grader's replay matches bit for bit")
+    wrong = np.argwhere(img != want)
+    assert len(wrong) == 0, (
+        f"{len(wrong)} pixels differ from clip(pattern + rng.standard_normal((size, size)).astype(np.float32) "
+        f"* noise, 0, 1), first at [row, col] = {wrong[0].tolist() if len(wrong) else None}")
+
+
 def test_make_image_always_draws_the_noise():
     # Even with noise=0 the size*size normals are drawn, so the generator moves on.
     rng = np.random.default_rng(5)
@@ -77,6 +94,21 @@ def test_make_dataset_shapes_and_split():
     assert set(y_val.tolist()) != {4}, "the validation set holds only class 4: did you forget to shuffle?"
 
 
+def test_make_dataset_draws_like_the_spec():
+    """The data set replayed from make_image: images class by class, one shuffle, 80% for training."""
+    got = make_dataset(per_class=3, size=12, noise=0.1, seed=4)
+    rng = np.random.default_rng(4)
+    labels = np.repeat(np.arange(5), 3)
+    images = np.stack([make_image(int(label), 12, 0.1, rng) for label in labels])
+    order = rng.permutation(15)
+    X, y = torch.from_numpy(images[order]).unsqueeze(1), torch.from_numpy(labels[order])
+    want = (X[:12], y[:12], X[12:], y[12:])
+    for name, g, w in zip(("X_train", "y_train", "X_val", "y_val"), got, want):
+        assert g.shape == w.shape and torch.equal(g, w), (
+            f"{name} differs: make per_class images of label 0, then 1, ... 4 with the same rng, shuffle "
+            "images AND labels with one rng.permutation, then split at int(0.8 * total)")
+
+
 def test_make_dataset_is_reproducible():
     a = make_dataset(per_class=4, seed=7)
     b = make_dataset(per_class=4, seed=7)
@@ -95,3 +127,17 @@ def test_build_model_shape_and_size():
     with torch.no_grad():
         assert build_model(num_classes=7)(torch.zeros(2, 1, 16, 16)).shape == (2, 7), (
             "build_model(num_classes=7) should give 7 logits per image")
+
+
+def test_build_model_returns_logits_not_probabilities():
+    model = build_model()
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.rand(4, 1, 16, 16, generator=torch.Generator().manual_seed(0)))
+    assert_logits(out, "build_model()'s model")
+
+
+def test_square_border_imports_only_what_the_grader_has():
+    import square_border
+
+    assert_imports_only_what_the_grader_has(square_border)

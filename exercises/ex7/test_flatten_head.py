@@ -9,6 +9,12 @@ import torch
 from torch import nn
 
 from flatten_head import FlattenHeadCNN, flattened_features
+from public_checks import assert_imports_only_what_the_grader_has, assert_logits
+
+# The lab's conv stack (cnnlab), without its AdaptiveAvgPool2d: it ends with a ReLU.
+LAB_STACK = [nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU()]
 
 
 def test_flattened_features_values():
@@ -16,6 +22,7 @@ def test_flattened_features_values():
     assert flattened_features(28) == 32 * 7 * 7
     assert flattened_features(30) == 32 * 7 * 7, "pooling rounds down: 30 -> 15 -> 7"
     assert flattened_features(16, channels=8) == 8 * 4 * 4, "use the channels argument"
+    assert flattened_features(4) == 32, "4 is the smallest valid size: 4 -> 2 -> 1, 32 features"
 
 
 def test_flattened_features_rejects_tiny_input():
@@ -23,16 +30,27 @@ def test_flattened_features_rejects_tiny_input():
         flattened_features(3)
 
 
-@pytest.mark.parametrize("size", [16, 28])
-def test_shapes(size):
-    model = FlattenHeadCNN(num_classes=4, input_size=size)
+def test_features_is_the_lab_conv_stack():
+    got = list(FlattenHeadCNN().features)
+    for index, want in enumerate(LAB_STACK):
+        assert index < len(got), (
+            f"model.features[{index}] should be {want}, but model.features has only {len(got)} layers "
+            "(the stack ends with Conv2d(16, 32, 3, padding=1) and its ReLU)")
+        assert repr(got[index]) == repr(want), f"model.features[{index}] should be {want}, got {got[index]}"
+    assert len(got) == len(LAB_STACK), (
+        f"model.features should hold the {len(LAB_STACK)} layers of the lab's stack, got {len(got)}: {got}")
+
+
+@pytest.mark.parametrize("size, classes", [(16, 4), (28, 3)])
+def test_shapes(size, classes):
+    model = FlattenHeadCNN(num_classes=classes, input_size=size)
     x = torch.zeros(2, 1, size, size)
     with torch.no_grad():
         feats = model.features(x)
         logits = model(x)
     assert feats.shape == (2, 32, size // 4, size // 4), (
         f"model.features should map (2, 1, {size}, {size}) to (2, 32, {size // 4}, {size // 4}), got {tuple(feats.shape)}")
-    assert logits.shape == (2, 4), f"expected logits of shape (2, 4), got {tuple(logits.shape)}"
+    assert logits.shape == (2, classes), f"expected logits of shape (2, {classes}), got {tuple(logits.shape)}"
 
 
 def test_parameter_count():
@@ -49,15 +67,28 @@ def test_forward_rejects_wrong_size():
     model = FlattenHeadCNN(input_size=20)
     with pytest.raises(ValueError, match="20"):
         model(torch.zeros(1, 1, 16, 16))
+    with pytest.raises(ValueError, match="20"):  # the width counts too
+        model(torch.zeros(1, 1, 20, 24))
 
 
-def test_forward_is_head_of_features():
-    """The grader rebuilds `features` and `head` and runs head(features(x)): forward must add nothing."""
-    model = FlattenHeadCNN(num_classes=4, input_size=16)
-    x = torch.rand(2, 1, 16, 16)
-    logits = model(x)
-    assert logits.requires_grad, "forward's logits have no gradient (no_grad or detach in forward?)"
+def test_forward_returns_the_heads_logits():
+    model = FlattenHeadCNN()
+    x = torch.rand(3, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        assert torch.allclose(model(x), model.head(model.features(x))), (
-            "forward(x) should return self.head(self.features(x)) after the size check, nothing more "
-            "(no softmax: the training loop wants logits)")
+        out = model(x)
+        want = model.head(model.features(x))
+    assert_logits(out, "FlattenHeadCNN's forward")
+    assert torch.equal(out, want), "forward(x) should return self.head(self.features(x)), the logits"
+
+
+def test_forward_is_differentiable():
+    """The grader trains your model: its output must carry gradients back to the weights."""
+    out = FlattenHeadCNN()(torch.rand(2, 1, 16, 16))
+    assert out.requires_grad, (
+        "model(x) carries no gradient: don't use torch.no_grad() or .detach() in forward")
+
+
+def test_flatten_head_imports_only_what_the_grader_has():
+    import flatten_head
+
+    assert_imports_only_what_the_grader_has(flatten_head)

@@ -3,7 +3,7 @@
 Each comment names the hidden tests (test_ex2.py, beside it) expected to catch it.
 """
 
-from grader.bugzoo import Mutant
+from grader.bugzoo import Mistake, Mutant, named
 
 MUTANTS = [
     # caught by: test_mixup_batch_images_match_reference_for_seeded_rng, _labels_match_...,
@@ -16,14 +16,14 @@ MUTANTS = [
              "    lam = float(rng.beta(alpha, alpha))\n"),
         why="draws in the wrong order, so a seeded call is not reproducible",
     ),
-    # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_labels_match_reference_for_seeded_rng
+    # caught by: test_mix_matches_formula, test_mixup_batch_labels_match_reference_for_seeded_rng
     Mutant(
         name="labels_left_unmixed",
         old="    y_mixed = lam * y_soft + (1 - lam) * y_soft[perm]\n",
         new="    y_mixed = y_soft\n",
         why="mixes the images but keeps the original one-hot labels",
     ),
-    # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_images_match_...,
+    # caught by: test_mix_matches_formula, test_mixup_batch_images_match_...,
     # test_mixup_batch_draws_beta_then_permutation
     Mutant(
         name="lam_on_the_wrong_side",
@@ -60,7 +60,7 @@ MUTANTS = [
         new="    lam = float(np.random.beta(alpha, alpha))\n",
         why="draws lam from numpy's global generator, so the seeded rng doesn't control it",
     ),
-    # caught by: test_mix_matches_formula_and_keeps_inputs, test_mixup_batch_keeps_dtype_and_inputs,
+    # caught by: test_mix_matches_formula, test_mix_and_mixup_batch_leave_inputs_unchanged,
     # test_mixup_batch_images_match_reference_for_seeded_rng, test_mixup_batch_draws_beta_then_permutation
     Mutant(
         name="mixes_in_place",
@@ -76,4 +76,9 @@ MUTANTS = [
         new="rng.beta(alpha, 1.0)",
         why="lam ~ Beta(alpha, alpha), symmetric, not Beta(alpha, 1)",
     ),
+]
+
+# Mistakes the PUBLIC tests must name (grader/audit.py: a failing public test's message says every word).
+MISTAKES = [
+    Mistake(named(MUTANTS, "mixes_in_place"), says=("in place", "modified")),
 ]

@@ -3,7 +3,7 @@
 Each comment names the hidden tests (test_ex3.py, beside it) expected to catch it.
 """
 
-from grader.bugzoo import Mutant
+from grader.bugzoo import Mistake, Mutant, named
 
 MUTANTS = [
     # caught by: test_cutout_mask_clips_at_borders, test_cutout_matches_reference_for_seeded_rng,
@@ -48,7 +48,7 @@ MUTANTS = [
              "    cx = np.repeat(rng.integers(0, width), n)\n"),
         why="every image gets the same square",
     ),
-    # caught by: test_cutout_keeps_dtype_shape_and_inputs (inputs_unchanged)
+    # caught by: test_cutout_leaves_images_unchanged
     Mutant(
         name="modifies_images_in_place",
         old="    out = images.clone()\n",
@@ -91,5 +91,21 @@ MUTANTS = [
         old="    if not (0 <= cy < height and 0 <= cx < width):\n",
         new="    if False:\n",
         why="never checks that the center lies inside the image",
+    ),
+]
+
+# Mistakes the PUBLIC tests must name (grader/audit.py: a failing public test's message says every word).
+MISTAKES = [
+    Mistake(named(MUTANTS, "modifies_images_in_place"), says=("in place", "modified")),
+    Mistake(
+        Mutant(
+            name="imports_a_helper_from_outside_the_folder",
+            old="    mask[max(top, 0):min(bottom, height), max(left, 0):min(right, width)] = 0.0\n",
+            new=("    from myhelpers import clip\n"
+                 "    mask[clip(top, 0, height):clip(bottom, 0, height), clip(left, 0, width):clip(right, 0, width)] = 0.0\n"),
+            why="imports a module installed on the student's machine only: the grader can't import it",
+        ),
+        says=("myhelpers",),
+        elsewhere=(("myhelpers.py", "def clip(value, low, high):\n    return max(low, min(value, high))\n"),),
     ),
 ]

@@ -5,7 +5,7 @@ Each comment names the hidden tests (test_ex6.py, beside it) expected to catch i
 accuracy threshold separates them from the reference.
 """
 
-from grader.bugzoo import Mutant
+from grader.bugzoo import Mistake, Mutant, named
 
 MUTANTS = [
     # caught by: test_make_image_matches_reference_for_seeded_rng, test_make_dataset_matches_reference_for_seed
@@ -90,4 +90,10 @@ MUTANTS = [
         new="return nn.Sequential(SmallCNN(num_classes=num_classes), nn.Softmax(dim=1))",
         why="cross_entropy expects raw logits; a softmax layer in the model stalls training",
     ),
+]
+
+# Mistakes the PUBLIC tests must name (grader/audit.py: a failing public test's message says every word).
+MISTAKES = [
+    Mistake(named(MUTANTS, "softmax_in_model"), says=("logits", "probabilities")),
+    Mistake(named(MUTANTS, "noise_scaled_in_float64"), says=("float32", "dtype")),
 ]

@@ -6,7 +6,7 @@ The judge rebuilds and runs `head(features(x))`, never the student's `forward`: 
 `forward` itself is caught by the one test that calls it in the worker.
 """
 
-from grader.bugzoo import Mutant
+from grader.bugzoo import Mistake, Mutant, named
 
 MUTANTS = [
     # caught by: test_flattened_features_matches_formula, test_shapes_for_several_input_sizes,
@@ -88,4 +88,10 @@ MUTANTS = [
         new="return self.head(self.features(x)).softmax(dim=1)",
         why="forward must return logits: cross_entropy applies log-softmax itself",
     ),
+]
+
+# Mistakes the PUBLIC tests must name (grader/audit.py: a failing public test's message says every word).
+MISTAKES = [
+    Mistake(named(MUTANTS, "softmax_in_forward"), says=("logits", "probabilities")),
+    Mistake(named(MUTANTS, "missing_last_relu"), says=("features[7]", "ReLU")),
 ]
