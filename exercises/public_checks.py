@@ -75,3 +75,62 @@ def assert_imports_only_what_the_grader_has(module):
                     f"{path.name} imports `{name}`, which is not in {folder.name}/: the grader has only the "
                     f"standard library, torch, numpy, cnnlab and the files of your exercise folder. "
                     f"Copy what you need from `{name}` into {folder.name}/ (e.g. {folder.name}/{name}.py)")
+
+
+MODEL_ALLOW_LIST = Path(__file__).with_name("model_allow_list.json")  # the grader's own lists
+
+
+def _function_name(fn):
+    """`torch.flatten`, `operator.add`: named as the grader names them (grader/course/probing.py)."""
+    name = torch.fx.node._get_qualified_name(fn)
+    if "." not in name:
+        return f"builtins.{name}"
+    return "operator." + name.removeprefix("_operator.") if name.startswith("_operator.") else name
+
+
+def assert_rebuildable(model, what):
+    """The grader traces your model in training mode with torch.fx and rebuilds it from standard
+    layers (docs/model-rebuild.md); this fails, naming the part, where it could not."""
+    import json
+
+    allowed = json.loads(MODEL_ALLOW_LIST.read_text(encoding="utf-8"))
+    hint = "; see docs/model-rebuild.md for what the grader can rebuild"
+    model.train()
+    try:
+        traced = torch.fx.symbolic_trace(model)
+    except Exception as exc:  # noqa: BLE001 - shown to the student
+        raise AssertionError(f"{what}: torch.fx can't trace forward() ({type(exc).__name__}: {exc}); "
+                             f"avoid Python `if`/`for` on tensor values{hint}") from None
+    layers = dict(traced.named_modules())
+    for node in traced.graph.nodes:
+        if node.op == "get_attr":
+            problem = f"forward() uses a tensor stored on the model or made in forward ({node.target})"
+        elif node.op == "call_module":
+            layer = layers[node.target]
+            standard = type(layer).__module__.startswith("torch.nn") and type(layer).__name__ in allowed["layers"]
+            problem = None if standard else f"the layer {node.target} ({type(layer).__name__}) is not a standard one"
+        elif node.op == "call_function":
+            name = _function_name(node.target)
+            problem = None if name in allowed["functions"] else f"forward() calls {name}"
+        elif node.op == "call_method":
+            problem = None if node.target in allowed["methods"] else f"forward() calls the tensor method .{node.target}()"
+        else:
+            problem = None
+        assert problem is None, f"{what} can't be rebuilt by the grader: {problem}{hint}"
+
+
+def accuracy_after_training(build, data, *, seed, epochs):
+    """Validation accuracy after the lab's training loop, built under `seed`: the grader initialises
+    the rebuilt layers the same way, in the order your model creates them."""
+    import cnnlab
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small CNN trains fastest on one thread (the grader's workers use one)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build()
+            history = cnnlab.train(model, *data, epochs=epochs, lr=cnnlab.LR)
+    finally:
+        torch.set_num_threads(threads)
+    return history[-1]["val_acc"]

@@ -405,3 +405,21 @@ def parse(*descriptions) -> Architecture:
 def check_function_table():
     """Every allowed function name resolves (run by the tests; a torch upgrade may move one)."""
     return sorted(_functions())
+
+
+ALLOW_LIST_FILE = "model_allow_list.json"  # in exercises/: the public checks of ex6 and ex7 read it
+
+
+def allow_list() -> dict:
+    """What a rebuilt model may use, as plain names: exercises/model_allow_list.json, so that the
+    students' public checks test "can the grader rebuild it?" against the grader's own lists."""
+    return {"layers": sorted(LAYER_FIELDS), "functions": sorted(_functions()), "methods": sorted(METHODS)}
+
+
+if __name__ == "__main__":  # python -m grader.architecture: rewrite exercises/model_allow_list.json
+    import json
+
+    from .paths import EXERCISES_DIR
+
+    (EXERCISES_DIR / ALLOW_LIST_FILE).write_text(json.dumps(allow_list(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {EXERCISES_DIR / ALLOW_LIST_FILE}")

@@ -127,7 +127,7 @@ def public_failures(exercise_id: str, cases: list, workdir: Path) -> list[dict]:
         copy = root / "exercises"
         shutil.copytree(EXERCISES_DIR / exercise_id, copy / exercise_id,
                         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-        for name in ("conftest.py", "public_checks.py"):
+        for name in ("conftest.py", "public_checks.py", "model_allow_list.json"):
             shutil.copyfile(EXERCISES_DIR / name, copy / name)
         module_path(copy, exercise_id).write_text(text, encoding="utf-8")
         (root / "elsewhere").mkdir()

@@ -357,3 +357,15 @@ def test_student_datasets_are_checked_before_training(broken, why):
     models.check_dataset(data, num_classes=5, size=16, what="make_dataset()")
     with pytest.raises(AssertionError, match=why.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
         models.check_dataset(tuple(broken(data)), num_classes=5, size=16, what="make_dataset()")
+
+
+def test_the_students_allow_list_is_the_graders():
+    """exercises/model_allow_list.json (read by the public ex6/ex7 checks) is generated from
+    grader/architecture.py: `python -m grader.architecture` rewrites it."""
+    import json
+
+    from grader import architecture
+    from grader.paths import EXERCISES_DIR
+
+    shipped = json.loads((EXERCISES_DIR / architecture.ALLOW_LIST_FILE).read_text())
+    assert shipped == architecture.allow_list(), "stale: run `python -m grader.architecture`"

@@ -10,10 +10,14 @@ from collections import defaultdict
 
 import pytest
 
+from grader.limits import DEFAULT as LIMITS
 from grader.paths import REPO_ROOT
 from grader.runner import EXERCISES
 
-PUBLIC_BUDGET_S = 5.0  # per exercise, as pytest times the tests (interpreter start-up excluded)
+# Each public test must end well inside the students' own per-test limit (pytest-timeout, 10 s):
+# half of it, so a loaded CI machine still passes. ex6/ex7's training checks are the slowest
+# (about 1 s of CPU each on an idle machine).
+PUBLIC_TEST_BUDGET_S = LIMITS.public_test_timeout_s / 2
 
 
 def run_public_tests(tmp_path, target=None):
@@ -72,5 +76,5 @@ def test_reference_passes_every_public_test_quickly(reference, exercise):
     assert cases[exercise], f"no public tests found for {exercise}"
     failed = [(name, message) for name, message, _ in cases[exercise] if message is not None]
     assert failed == [], output[-3000:]
-    seconds = sum(t for _, _, t in cases[exercise])
-    assert seconds < PUBLIC_BUDGET_S, f"{exercise}'s public tests took {seconds:.1f} s"
+    slowest = max(cases[exercise], key=lambda case: case[2])
+    assert slowest[2] < PUBLIC_TEST_BUDGET_S, f"{exercise}: {slowest[0]} took {slowest[2]:.1f} s"

@@ -153,7 +153,7 @@ def test_check_reports_a_hang_a_syntax_error_and_a_correct_exercise(work):
     rows = {line.split()[0]: line for line in out.splitlines() if re.match(r"^ex\d ", line)}
     assert "stopped after 25 s (an endless loop?)" in rows["ex1"], out
     assert "ex2 cannot be imported: ex2/mixup.py: syntax error on line 1" in rows["ex2"], out
-    assert "7/7 public checks" in rows["ex3"] and "~10/10 points" in rows["ex3"], out
+    assert re.search(r"\b(\d+)/\1 public checks", rows["ex3"]) and "~10/10 points" in rows["ex3"], out
     assert "PREVIEW: hidden tests use other inputs" in out
     assert "error: ex2/mixup.py: syntax error on line 1" in out  # the pre-flight, after the table
 
@@ -170,7 +170,8 @@ def test_cnn_grader_check_runs_in_the_repo():
     run = subprocess.run([sys.executable, "-m", "grader", "check", "ex3"], cwd=EXERCISES_DIR.parent,
                          env=ENV, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert re.search(r"^ex3 +cutout.py +0/7 public checks", run.stdout, re.M), run.stdout
+    passed, total = map(int, re.search(r"^ex3 +cutout.py +(\d+)/(\d+) public checks", run.stdout, re.M).groups())
+    assert passed <= 1 < total, run.stdout  # on the stub only the import check can pass
 
 
 # ------------------------------------------------------------------------------- the bundle's text
