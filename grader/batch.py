@@ -37,13 +37,15 @@ from .feedback import points
 from .files import write_atomic
 from .judge_process import kill_group, run_judge
 from .publish import RESULT, load_result, publish
+from .report import CLASS_DIR, write_report
 from .results import Result, error_result, submission_name
 
 from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
 JUDGE_TIMEOUT_S = _LIMITS.judge_timeout_s
 CSV_NAME = "grades.csv"
-# Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
-RESERVED_NAMES = frozenset({CSV_NAME, "report.html", "report", "class", "similarity", "regrade"})
+# Names in OUT that belong to the class, not to a submission: grades.csv, the class outputs'
+# folder (report.CLASS_DIR) and names kept for later class outputs.
+RESERVED_NAMES = frozenset({CSV_NAME, CLASS_DIR, "report.html", "report", "class", "similarity", "regrade"})
 MAX_NAME_BYTES = 200  # OUT/NAME's temporary sibling, ".NAME.tmp-XXXXXXXX", must fit in 255 bytes
 
 
@@ -323,12 +325,22 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
         f"grades:   {csv_path}",
         f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
         f"isolation: {_isolation(isolation)}",
+        _class_report(out, ordered),
         *_needing_a_human(ordered),
     ])
     (report or print)(text)
     return {"results": ordered, "csv": str(csv_path), "graded": len(todo), "skipped": skipped,
             "errors": sorted(r.submission for r in ordered if r.error),
             "needs_human": sorted(r.submission for r in ordered if r.needs_human)}
+
+
+def _class_report(out, results) -> str:
+    """Write OUT/_class/report.html (grader.report); a failure there never fails the batch."""
+    try:
+        path, note = write_report(out, results)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; the report is a bonus
+        return f"report:   not written ({type(exc).__name__}: {exc})"
+    return f"report:   {path} (staff only)" + (f"; {note}" if note else "")
 
 
 def _needing_a_human(results) -> list[str]:
