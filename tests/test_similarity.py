@@ -1,17 +1,11 @@
 """Similarity (grader/similarity.py): planted copies are flagged, independent work is not.
 
-The class: five independently written correct solutions (the reference, the demo's
-alice_full_marks, and kim, lee and mo under tests/fixtures/independent, three styles), and two
-copies planted from honest ones: kim's with every variable renamed and the functions in
-reverse order, and lee's ex3-ex6 (the exercises with freedom, renamed too) inside mo's
-ex1, ex2 and ex7.
+The class (tests/similar_class.py): five independently written correct solutions and two
+copies planted from honest ones.
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
-import csv
 import os
 import shutil
 import subprocess
@@ -24,55 +18,9 @@ import pytest
 pytest.importorskip("copydetect", reason="the similarity extra: pip install -c constraints.txt -e '.[similarity]'")
 
 from grader import cli, report, similarity  # noqa: E402
-from grader.paths import REPO_ROOT, SOLUTIONS_DIR  # noqa: E402
-from grader.sandboxed.layout import MODULE_FILES  # noqa: E402
+from grader.paths import REPO_ROOT  # noqa: E402
 
-INDEPENDENT_DIR = Path(__file__).resolve().parent / "fixtures" / "independent"
-INDEPENDENT = {"reference": SOLUTIONS_DIR, "alice": REPO_ROOT / "examples" / "class" / "alice_full_marks",
-               **{p.name: p for p in sorted(INDEPENDENT_DIR.iterdir())}}
-PLANTED = {("copy_of_kim", "kim"), ("lee", "lee_in_mo")}
-FREE = ("ex3", "ex4", "ex5", "ex6")  # the exercises whose code the contract leaves free
-
-
-def disguise(code: str) -> str:
-    """`code` with every local name and argument renamed and the top-level functions reversed
-    (and reformatted by ast.unparse, comments gone)."""
-    tree = ast.parse(code)
-    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-    keep = set(dir(builtins)) | defined | {"self", "torch", "np", "numpy", "nn", "F", "math", "cnnlab"}
-    renamed: dict[str, str] = {}
-
-    def new(name):
-        return name if name in keep or name.startswith("__") else renamed.setdefault(name, f"q{len(renamed)}_{name[::-1]}")
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            node.id = new(node.id)
-        elif isinstance(node, ast.arg):
-            node.arg = new(node.arg)
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-    tree.body = [node for node in tree.body if not isinstance(node, ast.FunctionDef)] + functions[::-1]
-    return ast.unparse(tree)
-
-
-def modules(root: Path) -> dict[str, str]:
-    return {ex: (root / ex / file).read_text() for ex, file in MODULE_FILES.items()}
-
-
-def write_submission(root: Path, code: dict[str, str]) -> Path:
-    for ex, text in code.items():
-        (root / ex).mkdir(parents=True, exist_ok=True)
-        (root / ex / MODULE_FILES[ex]).write_text(text)
-    return root
-
-
-def make_class(folder: Path) -> Path:
-    for name, path in INDEPENDENT.items():
-        write_submission(folder / name, modules(path))
-    write_submission(folder / "copy_of_kim", {ex: disguise(c) for ex, c in modules(INDEPENDENT["kim"]).items()})
-    lee, mo = modules(INDEPENDENT["lee"]), modules(INDEPENDENT["mo"])
-    write_submission(folder / "lee_in_mo", {ex: disguise(lee[ex]) if ex in FREE else mo[ex] for ex in mo})
-    return folder
+from tests.similar_class import INDEPENDENT, INDEPENDENT_DIR, PLANTED, make_class, modules, write_submission  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +42,31 @@ def test_planted_copies_are_flagged_and_independent_work_is_not(graded):
     # the margins written in similarity.THRESHOLD's comment and docs/report.md
     assert max(independent.values()) <= 0.3, sorted(independent.items(), key=lambda kv: -kv[1])[:3]
     assert min(scores[pair] for pair in PLANTED) >= 0.7
+
+
+def test_the_fast_shares_are_copydetects(graded):
+    from copydetect import compare_files
+
+    klass, _, _ = graded
+    boilerplate = similarity._boilerplate("ex3")
+    prints = [similarity._fingerprint(similarity.submission_code(klass / name)["ex3"], boilerplate)
+              for name in sorted(os.listdir(klass))]
+    matrix = similarity.shares(prints)
+    for i, first in enumerate(prints):
+        for j, second in enumerate(prints):
+            if i != j:
+                assert matrix[i, j] == pytest.approx(float(compare_files(first, second)[1][0]), abs=1e-12), (i, j)
+
+
+def test_lexing_in_parallel_changes_nothing(graded, monkeypatch):
+    klass, _, pairs = graded
+    monkeypatch.setattr(similarity, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(similarity, "_LEXED", {})
+    similarity._fingerprint.cache_clear()
+    codes = {name: similarity.submission_code(klass / name) for name in sorted(os.listdir(klass))}
+    again = similarity.compare(codes)
+    assert similarity._LEXED, "the pool lexed the files"
+    assert [(p.a, p.b, p.per_exercise) for p in again] == [(p.a, p.b, p.per_exercise) for p in pairs]
 
 
 def test_the_csv_and_the_view(graded):
@@ -126,7 +99,7 @@ def test_starter_code_and_dictated_exercises_count_little(tmp_path):
     codes = {"a": stubs, "b": dict(stubs), "c": {**stubs, "ex7": kim["ex7"]}, "d": {**stubs, "ex7": kim["ex7"]}}
     pairs = {(p.a, p.b): p for p in similarity.compare(codes)}
     assert pairs["a", "b"].score == 0 and pairs["a", "b"].per_exercise == {}
-    assert pairs["c", "d"].per_exercise["ex7"][0] == 1.0 and not pairs["c", "d"].flagged
+    assert pairs["c", "d"].per_exercise["ex7"] == 1.0 and not pairs["c", "d"].flagged
 
 
 def test_helpers_beside_the_module_are_read_and_escaped(tmp_path):
