@@ -39,13 +39,14 @@ from .files import write_atomic
 from .lms import stage
 from .judge_process import kill_group, run_judge
 from .publish import RESULT, load_result, publish
+from .report import CLASS_DIR, write_report
 from .results import Result, error_result, submission_name
 
 from .limits import DEFAULT as _LIMITS  # noqa: E402 - docs/limits.md
 JUDGE_TIMEOUT_S = _LIMITS.judge_timeout_s
 CSV_NAME = "grades.csv"
-# Names in OUT that belong to the class, not to a submission: today's and planned class outputs.
-CLASS_DIR = "_class"  # OUT/_class/: the class's own outputs (report, regrade diffs, similarity)
+# Names in OUT that belong to the class, not to a submission: grades.csv, the class outputs'
+# folder (report.CLASS_DIR) and names kept for later class outputs.
 RESERVED_NAMES = frozenset({CSV_NAME, CLASS_DIR, "report.html", "report", "class", "similarity", "regrade"})
 MAX_NAME_BYTES = 200  # OUT/NAME's temporary sibling, ".NAME.tmp-XXXXXXXX", must fit in 255 bytes
 
@@ -451,6 +452,7 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
         f"grades:   {csv_path}",
         f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
         f"isolation: {_isolation(isolation)}",
+        _class_report(out, ordered),
         *_needing_a_human(ordered),
     ])
     if students is not None:
@@ -466,6 +468,15 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
             "needs_human": sorted(r.submission for r in ordered if r.needs_human),
             "needs_review": sorted(r.submission for r in ordered if r.status == "needs-review"),
             "statuses": {r.submission: r.status for r in ordered}}
+
+
+def _class_report(out, results) -> str:
+    """Write OUT/_class/report.html (grader.report); a failure there never fails the batch."""
+    try:
+        path, note = write_report(out, results)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; the report is a bonus
+        return f"report:   not written ({type(exc).__name__}: {exc})"
+    return f"report:   {path} (staff only)" + (f"; {note}" if note else "")
 
 
 def _needing_a_human(results) -> list[str]:

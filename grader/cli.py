@@ -72,6 +72,25 @@ def _regrade(args):
     return 0
 
 
+def _report(args):
+    from .report import write_report
+
+    if args.similarity:
+        from .similarity import write_similarity
+
+        print(write_similarity(args.similarity, args.out))
+    path, note = write_report(args.out)
+    print(f"wrote {path} (staff only: it names the hidden tests)" + (f"; {note}" if note else ""))
+    return 0
+
+
+def _similarity(args):
+    from .similarity import write_similarity
+
+    print(write_similarity(args.submissions, args.out))
+    return 0
+
+
 def _release(args):
     out = api.release(args.out, force=args.force)
     print(f"wrote the student bundle to {out}")
@@ -181,6 +200,19 @@ def build_parser():
                        help="with --roster, also write OUT/_class/gradebook-canvas.csv in Canvas's import format, "
                             "the total in the assignment column 'TITLE (ID)'")
     batch.set_defaults(run=_batch)
+
+    report = commands.add_parser("report", help="write OUT/_class/report.html: the class's scores and item "
+                                                "statistics (staff only)")
+    report.add_argument("out", metavar="OUT", help="a batch's output folder")
+    report.add_argument("--similarity", metavar="SUBMISSIONS", default=None,
+                        help="first compare the submissions' code (cnn-grader similarity)")
+    report.set_defaults(run=_report)
+
+    similarity = commands.add_parser("similarity", help="flag pairs of submissions whose code is alike "
+                                                        "(OUT/_class/similarity.html, .csv)")
+    similarity.add_argument("submissions", metavar="SUBMISSIONS", help="the folder batch graded")
+    similarity.add_argument("--out", required=True, metavar="OUT", help="the batch's output folder")
+    similarity.set_defaults(run=_similarity)
 
     judge_command.add_arguments(
         commands.add_parser("judge", help="(internal, used by batch) grade one submission into a folder"))

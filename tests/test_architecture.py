@@ -88,6 +88,9 @@ LAYERS = {
     "grader.feedback": "views",
     "grader.gradescope": "views",
     "grader.roster": "views",
+    "grader.html_page": "views",  # self-contained staff pages (report, similarity)
+    "grader.item_stats": "views",
+    "grader.report": "views",
     # apps
     "grader.judge_process": "apps",
     "grader.rubric": "apps",
@@ -100,6 +103,7 @@ LAYERS = {
     "grader.release": "apps",
     "grader.api": "apps",
     "grader.cli": "apps",
+    "grader.similarity": "apps",  # reads submissions as batch names them (batch.discover, archive)
     "grader.__main__": "apps",
     "grader.otter": "apps",
     "grader.otter.__main__": "apps",

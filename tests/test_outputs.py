@@ -50,7 +50,7 @@ def assert_inert(text: str, where):
 
 
 def assert_outputs_inert(out: Path, console: str):
-    files = sorted(p for p in out.rglob("*") if p.is_file())
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.suffix != ".png")
     assert any(p.name == "feedback.md" for p in files)
     for path in files:
         assert_inert(path.read_text(encoding="utf-8"), path)
@@ -90,7 +90,7 @@ def test_formula_names_are_text_in_grades_csv_and_scores_stay_numbers(tmp_path):
     results['=HYPERLINK("http://x","y")'] = dataclasses.replace(results["alice"], score=-1.5)
     batch.write_csv(tmp_path / "out", results)
     rows = list(csv.reader(open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8")))
-    assert rows[0][-2:] == ["total", "note"]
+    assert rows[0][-3:] == ["total", "status", "note"]
     total = rows[0].index("total")
     assert sorted(row[0] for row in rows[1:]) == sorted(["'=HYPERLINK(\"http://x\",\"y\")", "alice",
                                                         *("'" + name for name in names[:-1])])
@@ -160,7 +160,7 @@ def test_discover_renames_unusable_names_deterministically(tmp_path, monkeypatch
 
 
 def test_hostile_names_are_graded_under_safe_names_with_a_note(tmp_path, capsys):
-    klass = make_class(tmp_path / "class", ["alice", "carol", "report", "eve\x1b[2J\x07", "x" * 250])
+    klass = make_class(tmp_path / "class", ["alice", "carol", "report", "_class", "eve\x1b[2J\x07", "x" * 250])
     zip_folder(klass / "alice", klass / "grades.csv.zip")
     zip_folder(klass / "alice", klass / "carol.zip")
     (klass / "bad\udcff" / "ex1").mkdir(parents=True)  # a name that is not UTF-8
@@ -171,7 +171,7 @@ def test_hostile_names_are_graded_under_safe_names_with_a_note(tmp_path, capsys)
     out = tmp_path / "out"
     reasons = {"bad_~2": "non-UTF-8", "carol~2": "another submission (carol) has the same name",
                "eve_[2J_~2": "control, invisible", "grades.csv~2": "reserved for the batch's own outputs",
-               "report~2": "reserved", "x" * 192 + "~2": "longer than 200 bytes"}
+               "report~2": "reserved", "_class~2": "reserved", "x" * 192 + "~2": "longer than 200 bytes"}
     rows = grades(out)
     assert sorted(rows) == sorted([*reasons, "alice", "carol"]) and summary["errors"] == []
     assert rows["alice"]["note"] == rows["carol"]["note"] == ""
