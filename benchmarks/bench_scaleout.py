@@ -11,6 +11,8 @@ median of the runs. Real, sandboxed grading; needs the dask extra.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import signal
@@ -65,7 +67,8 @@ def stop(processes):
 def timed_batch(klass, root: Path, exercises, **options) -> float:
     out = Path(tempfile.mkdtemp(dir=root, prefix="out-"))
     started = time.monotonic()
-    summary = api.batch(klass, out=out, exercises=exercises, progress=False, report=lambda text: None, **options)
+    with contextlib.redirect_stderr(io.StringIO()):  # the batch's line per submission
+        summary = api.batch(klass, out=out, exercises=exercises, progress=False, report=lambda text: None, **options)
     seconds = time.monotonic() - started
     assert summary["graded"] == len(discover(klass)), summary
     return seconds

@@ -83,10 +83,9 @@ class Cluster:
             if entry.name.isdigit() and int(entry.name) != os.getpid():
                 try:
                     line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                 except OSError:
                     continue
-                if self.marker in line and state != "Z":
+                if self.marker in line and _state(int(entry.name)) not in (None, "Z"):
                     found[int(entry.name)] = line
         return found
 
@@ -209,6 +208,7 @@ def test_a_submission_that_kills_its_workers_is_an_error_for_a_human_and_the_bat
     assert "KilledWorker" in result["grader_error"]
     assert results_of(tmp_path / "out")["a"][0] > 0 and csv_rows(tmp_path / "out") == ["a", "parricide", "z"]
     assert_complete(tmp_path / "out")
+    wait_until(lambda: one.judges() == {}, timeout=5, what="the parricide judges to die with their workers")
 
 
 @pytest.mark.dask
@@ -271,6 +271,26 @@ def test_a_local_batch_never_imports_dask(tmp_path):
     assert "grader.scaleout" not in done.stdout
 
 
+def test_a_judge_gets_sigterm_the_moment_the_process_that_started_it_dies():
+    """PR_SET_PDEATHSIG, set by the judge, fires when its parent dies, though the parent started it
+    from a thread other than its main one (as a Dask worker's task does); no polling involved."""
+    judge = ("import signal, time; from grader.judge_command import _signal_on_parent_death; "
+             "_signal_on_parent_death(signal.SIGTERM); print('ready', flush=True); time.sleep(60)")
+    worker = ("import subprocess, sys, threading, time\n"
+              "def task():\n"
+              f"    judge = subprocess.Popen([sys.executable, '-c', {judge!r}], start_new_session=True)\n"
+              "    print(judge.pid, flush=True)\n"
+              "    judge.wait()\n"
+              "threading.Thread(target=task).start()\n"
+              "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", worker], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    pid = int(parent.stdout.readline())
+    assert parent.stdout.readline().strip() == "ready"
+    parent.kill()
+    parent.wait()
+    wait_until(lambda: _state(pid) in (None, "Z"), timeout=2, what="the judge to die with its parent")
+
+
 @pytest.mark.parametrize("value", ["local:0", "local:x", "8786", "tcp://"])
 def test_a_bad_scheduler_is_refused_in_one_line(tmp_path, value):
     make_class(tmp_path / "class", ["a"])
@@ -312,8 +332,17 @@ def _local_fake(tmp_path) -> Path:
     return out
 
 
-def _parent(pid) -> int | None:
+def _stat(pid) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (state, ppid, ...), or [] once it is gone."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _state(pid) -> str | None:
+    return (_stat(pid) or [None])[0]
+
+
+def _parent(pid) -> int | None:
+    return int(_stat(pid)[1]) if _stat(pid) else None
