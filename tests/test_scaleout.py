@@ -26,8 +26,6 @@ from grader import api, batch
 from grader.paths import REPO_ROOT
 from tests.test_batch import FAKE_JUDGE, assert_complete, make_class, results_of
 
-pytest.importorskip("distributed", reason="needs the dask extra: pip install -c constraints.txt -e '.[dask]'")
-
 DASK = str(Path(sys.executable).with_name("dask"))
 DEMO_CLASS = REPO_ROOT / "examples" / "class"
 
@@ -107,8 +105,14 @@ class Cluster:
                 pass
 
 
+def needs_dask():
+    """Only the tests that start a cluster need the extra (scripts/setup.sh and test.sh install it)."""
+    pytest.importorskip("distributed", reason="needs the dask extra: pip install -c constraints.txt -e '.[dask]'")
+
+
 @pytest.fixture
 def cluster(tmp_path_factory):
+    needs_dask()
     made = []
 
     def make(env=None, *, workers=2, nanny=True):
@@ -248,6 +252,7 @@ def test_a_lost_scheduler_stops_the_batch_in_one_line_and_resume_on_a_new_one_fi
 
 @pytest.mark.dask
 def test_a_local_cluster_grades_like_a_local_batch(tmp_path):
+    needs_dask()
     make_class(tmp_path / "class", ["a", "b_zip", "c", "unsure1"])
     local = _local_fake(tmp_path)
     summary = fake_dask_batch(tmp_path / "class", tmp_path / "out", "local:2", jobs=3)
