@@ -146,6 +146,8 @@ def _graded(client, todo, out, *, jobs, judge_command, isolation, exercises, tim
             finished.add(future)
         return rejected
 
+    if todo and not client.nthreads():  # Dask waits for workers without a word: say so once
+        print(f"waiting for Dask workers to join the scheduler at {client.scheduler.address}", file=sys.stderr)
     cancelled = False
     try:
         yield from _published(top_up(), out, visibility, keep_other_exercises)
