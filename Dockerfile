@@ -24,10 +24,12 @@ RUN python3 -m venv /opt/venv
 # The RUN then drops, to keep the image lean, torch's C++ headers (for building extensions;
 # there is no compiler anyway), its C++ unit-test binaries and protoc: ~200 MB.
 # torch_shm_manager stays (tensor sharing between processes).
-COPY pyproject.toml wheelhouse* /wheelhouse/
+# The dask extra is in the image, so that it can also run as a Dask worker (docs/scale-out.md);
+# its dependencies, like everything else's, are the versions constraints.txt pins.
+COPY pyproject.toml constraints.txt wheelhouse* /wheelhouse/
 RUN set -eu; \
     /opt/venv/bin/python -c 'import sys, tomllib; d = tomllib.load(open(sys.argv[1], "rb")); \
-print("\n".join(d["project"]["dependencies"] + d["build-system"]["requires"]))' \
+print("\n".join(d["project"]["dependencies"] + d["project"]["optional-dependencies"]["dask"] + d["build-system"]["requires"]))' \
         /wheelhouse/pyproject.toml \
       | sed -E 's/^torch *== *([0-9.]+)$/torch==\1+cpu/' > /tmp/requirements.txt; \
     if ls /wheelhouse/*.whl >/dev/null 2>&1; then \
@@ -35,7 +37,7 @@ print("\n".join(d["project"]["dependencies"] + d["build-system"]["requires"]))' 
     else \
         echo "pip: online, torch from $TORCH_INDEX_URL"; set -- --extra-index-url "$TORCH_INDEX_URL"; \
     fi; \
-    /opt/venv/bin/pip install --only-binary=:all: "$@" -r /tmp/requirements.txt; \
+    /opt/venv/bin/pip install --only-binary=:all: "$@" -c /wheelhouse/constraints.txt -r /tmp/requirements.txt; \
     /opt/venv/bin/python -c 'import torch; assert torch.version.cuda is None, torch.version.cuda; print("torch", torch.__version__)'; \
     rm -rf /tmp/requirements.txt /root/.cache; \
     torch_dir=$(/opt/venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))'); \

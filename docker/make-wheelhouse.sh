@@ -24,12 +24,15 @@ mkdir -p "$dest"
 # config; keep the output readable.
 quiet() { "$@" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2); }
 
-# Runtime pins from pyproject.toml, plus what building the editable install
-# needs (setuptools per [build-system], wheel for older setuptools).
+# Runtime pins from pyproject.toml (the dask extra included: the image can be a
+# Dask worker), plus what building the editable install needs (setuptools per
+# [build-system], wheel for older setuptools); the versions of their own
+# dependencies come from constraints.txt, as in the Dockerfile.
 mapfile -t reqs < <(python3 - "$here/pyproject.toml" <<'PY'
 import sys, tomllib
 data = tomllib.load(open(sys.argv[1], "rb"))
-for r in data["project"]["dependencies"] + data["build-system"]["requires"]:
+for r in (data["project"]["dependencies"] + data["project"]["optional-dependencies"]["dask"]
+          + data["build-system"]["requires"]):
     name, _, marker = r.partition(";")  # the image is Linux, whatever the host is
     print(name.strip() if marker.strip() == 'sys_platform == "linux"' else r)
 print("wheel")
@@ -64,7 +67,7 @@ fi
 
 # 2. Everything else, resolved with the CPU torch in place.
 echo "make-wheelhouse: ${reqs[*]}"
-quiet $PIP download -q -d "$dest" --find-links "$dest" "${target[@]}" \
+quiet $PIP download -q -d "$dest" --find-links "$dest" "${target[@]}" -c "$here/constraints.txt" \
     "torch==$torch_pin+cpu" "${others[@]}"
 
 if ls "$dest" | grep -Eiq '^(nvidia|triton|cuda)'; then

@@ -31,16 +31,24 @@ def judge(submission, *, name, out_dir, isolation="sandbox", exercises=EXERCISES
                   visibility=visibility, handle_signals=handle_signals, note=note)
 
 
-def batch(directory, *, out, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
+def batch(directory, *, out, jobs=None, resume=False, isolation="sandbox", exercises=EXERCISES,
           timeout=None, visibility="after_published", progress=True, judge_command=None, report=None,
-          roster=None, match="auto", canvas=None) -> dict:
-    """Grade every subfolder and .zip of `directory` into `out` (see grader.batch)."""
+          roster=None, match="auto", canvas=None, scheduler=None) -> dict:
+    """Grade every subfolder and .zip of `directory` into `out` (see grader.batch).
+
+    With `scheduler` (a Dask address, or "local:N"), the judges run on that Dask cluster
+    (grader.scaleout, imported only then) and `jobs` caps the submissions in flight."""
     from . import batch as _batch
 
+    judges = _batch.local_judges
+    if scheduler is not None:
+        from . import scaleout
+
+        judges = scaleout.dask_judges(scheduler)
     return _batch.run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation,
                             exercises=tuple(exercises), timeout=timeout or _batch.JUDGE_TIMEOUT_S,
                             visibility=visibility, progress=progress, judge_command=judge_command,
-                            report=report, roster=roster, match=match, canvas=canvas)
+                            report=report, roster=roster, match=match, canvas=canvas, judges=judges)
 
 
 def regrade(directory, *, out, only=None, exercises=EXERCISES, changed_suites=False, jobs=1,

@@ -12,10 +12,14 @@ Crash safety: a judge writes result.json, feedback.md and results.json into a te
 next to OUT/NAME and renames it into place, so OUT/NAME is complete or absent; grades.csv is
 rewritten atomically after every submission. `kill -9` of the batch loses no finished result,
 and `--resume` picks up where it stopped.
+
+With `--scheduler`, the same batch runs its judges on a Dask cluster instead (grader.scaleout,
+given to `run_batch` as its `judges`); resuming, the CSV, the progress bar and the summary stay here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -238,26 +242,38 @@ def default_judge_command():
     return judge_command.main if judge_process.forkserver_is_private() else [sys.executable, "-m", "grader", "judge"]
 
 
+def judge_argv(path, name, out_dir, *, isolation, exercises, visibility, note="", keep_other_exercises=False):
+    """The arguments of `cnn-grader judge` for one submission, here or on a Dask worker.
+
+    Absolute paths: the judge runs in an empty working directory of its own. "--name=NAME": a
+    name such as "-cmd" is not an option."""
+    return [str(Path(path).resolve()), f"--name={name}", "--out-dir", str(Path(out_dir).resolve()),
+            "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility,
+            *([f"--note={note}"] if note else []), *(["--keep-other-exercises"] if keep_other_exercises else [])]
+
+
+def judge_env(slot) -> dict:
+    """The environment of a judge in batch slot `slot`: one thread of torch, this installation of
+    the grader, the parent watch on (it stops when its batch or Dask worker dies), its slot."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    return dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
+                CNN_GRADER_SLOT=str(slot),
+                PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
+
+
 def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_command, visibility, workdir,
                note="", keep_other_exercises=False):
     """Run one judge process; returns (name, result, seconds). Never raises for a bad judge."""
     out_dir = out / name
-    # Absolute paths: the judge runs in an empty working directory of its own. "--name=NAME":
-    # a name such as "-cmd" is not an option.
-    argv = [str(Path(path).resolve()), f"--name={name}", "--out-dir", str(out_dir.resolve()),
-            "--isolation", isolation, "--exercises", ",".join(exercises), "--visibility", visibility,
-            *([f"--note={note}"] if note else []), *(["--keep-other-exercises"] if keep_other_exercises else [])]
+    argv = judge_argv(path, name, out_dir, isolation=isolation, exercises=exercises, visibility=visibility,
+                      note=note, keep_other_exercises=keep_other_exercises)
     judge_command = judge_command or default_judge_command()
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CNN_GRADER_JUDGE_OF_BATCH="1",
-               PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p))
     if judges.cancelled.is_set():
         return name, None, 0.0
     slot = judges.free_slots.get()
-    env["CNN_GRADER_SLOT"] = str(slot)
     log_path = Path(workdir) / f"judge-{uuid.uuid4().hex}.log"
     try:
-        outcome = run_judge(judge_command, argv, result_path=out_dir / RESULT, timeout=timeout, env=env,
+        outcome = run_judge(judge_command, argv, result_path=out_dir / RESULT, timeout=timeout, env=judge_env(slot),
                             cwd=workdir, log_path=log_path, on_start=judges.add, on_end=judges.discard)
     finally:
         judges.free_slots.put(slot)
@@ -266,10 +282,56 @@ def _run_judge(name, path, out, *, judges, isolation, exercises, timeout, judge_
         return name, None, outcome.seconds
     if outcome.result is not None:
         return name, outcome.result, outcome.seconds
-    result = error_result(name, outcome.failure, exercises=exercises, duration_s=outcome.seconds, note=note,
-                          detail=outcome.detail).with_digests(submission_digest(path), suites_digest())
+    result = failed_judge_result(name, path, outcome.failure, outcome.detail, exercises=exercises,
+                                 seconds=outcome.seconds, note=note)
     publish(result, out_dir, visibility=visibility)
     return name, result, outcome.seconds
+
+
+def failed_judge_result(name, path, failure, detail, *, exercises, seconds, note="", needs_human=False) -> Result:
+    """The error result of a submission whose judge left none, with the hashes --resume compares."""
+    return error_result(name, failure, exercises=exercises, duration_s=seconds, note=note, detail=detail,
+                        needs_human=needs_human).with_digests(submission_digest(path), suites_digest())
+
+
+def local_judges(todo, out, *, jobs=None, judge_command=None, **options):
+    """Grade `todo` ([(name, path, note)]) with judge processes on this machine, `jobs` at a time
+    (default 1); yield (name, result, seconds) as each finishes, its OUT/NAME published.
+
+    Closing the generator (the batch stopped, or was interrupted) stops every running judge."""
+    jobs = jobs or 1
+    judges = _Judges(jobs)
+    _warn_if_slots_share_a_user(jobs)
+    workdir = tempfile.mkdtemp(prefix="cnn-grader-batch-")  # an empty cwd for the judges
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:
+            futures = [pool.submit(_run_judge, name, path, out, judges=judges, judge_command=judge_command,
+                                   workdir=workdir, note=note, **options)
+                       for name, path, note in todo]
+            try:
+                for future in as_completed(futures):
+                    name, result, seconds = future.result()
+                    if result is not None:
+                        yield name, result, seconds
+            except BaseException:  # GeneratorExit included: the batch stopped
+                for future in futures:
+                    future.cancel()
+                judges.stop_all()
+                raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class GradingStopped(RuntimeError):
+    """The machinery that grades went away mid-batch (a lost Dask scheduler): `what` happened and
+    the `fix`. Finished results are kept, and --resume grades the rest."""
+
+    def __init__(self, what, fix="run again with --resume to grade the rest"):
+        super().__init__(what, fix)
+        self.what, self.fix = what, fix
+
+    def __str__(self):
+        return f"{self.what}; {self.fix}"
 
 
 class AccessError(ValueError):
@@ -320,9 +382,10 @@ def _clean_leftovers(out: Path):
                 entry.unlink(missing_ok=True)
 
 
-def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exercises=EXERCISES,
+def run_batch(directory, out, *, jobs=None, resume=False, isolation="sandbox", exercises=EXERCISES,
               timeout=JUDGE_TIMEOUT_S, judge_command=None, visibility="after_published",
-              progress=True, report=None, regrade=None, roster=None, match="auto", canvas=None) -> dict:
+              progress=True, report=None, regrade=None, roster=None, match="auto", canvas=None,
+              judges=local_judges) -> dict:
     """Grade every submission in `directory` into `out`; returns a summary dict.
 
     With `resume`, a finished result is kept unless its submission's files changed since
@@ -331,21 +394,24 @@ def run_batch(directory, out, *, jobs=1, resume=False, isolation="sandbox", exer
     result is kept. With `roster` (a CSV path: grader.roster), OUT/_class/roster.csv lists who
     handed in what (and, with `canvas`, "Title (id)", gradebook-canvas.csv is Canvas's import).
 
-    `report(text)` receives the final table (default: print to stdout).
+    `report(text)` receives the final table (default: print to stdout). `judges` grades the
+    submissions to do (`local_judges`, or a Dask cluster's: grader.scaleout); everything else,
+    resuming, the CSV, the progress bar and the summary, is the same for both.
     """
     with tempfile.TemporaryDirectory(prefix="cnn-grader-lms-") as staging:
         return _run_batch(directory, out, jobs=jobs, resume=resume, isolation=isolation, exercises=exercises,
                           timeout=timeout, judge_command=judge_command, visibility=visibility, progress=progress,
-                          report=report, regrade=regrade, roster=roster, match=match, canvas=canvas, staging=staging)
+                          report=report, regrade=regrade, roster=roster, match=match, canvas=canvas, staging=staging,
+                          judges=judges)
 
 
 def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, judge_command, visibility,
-               progress, report, regrade, roster, match, canvas, staging) -> dict:
+               progress, report, regrade, roster, match, canvas, staging, judges) -> dict:
     from tqdm import tqdm
 
     from .feedback import score_table, summary_stats
 
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}")
@@ -394,8 +460,6 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
     skipped = len(results)
     write_csv(out, results)
 
-    judges = _Judges(jobs)
-    _warn_if_slots_share_a_user(jobs)
     bar = tqdm(total=len(todo), file=sys.stderr, unit="submission", desc="grading",
                disable=not progress, dynamic_ncols=True)
     for note in staged.notes:
@@ -412,36 +476,27 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
         bar.write(f"regrading {len(changed)} whose files changed since they were graded: "
                   + ", ".join(inert.escape(n) for n in changed[:20]) + (" ..." if len(changed) > 20 else ""),
                   file=sys.stderr)
+    where = getattr(judges, "where", None)  # another machine's judges: this host's sandbox is not theirs
     started = time.monotonic()
-    workdir = tempfile.mkdtemp(prefix="cnn-grader-batch-")  # an empty cwd for the judges
+    graded = judges(todo, out, jobs=jobs, isolation=isolation, exercises=exercises, timeout=timeout,
+                    judge_command=judge_command, visibility=visibility, keep_other_exercises=regrade is not None)
     try:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:
-            futures = [pool.submit(_run_judge, name, path, out, judges=judges, isolation=isolation,
-                                   exercises=exercises, timeout=timeout, judge_command=judge_command,
-                                   visibility=visibility, workdir=workdir, note=note,
-                                   keep_other_exercises=regrade is not None)
-                       for name, path, note in todo]
-            try:
-                for future in as_completed(futures):
-                    name, result, seconds = future.result()
-                    if result is None:
-                        continue
-                    results[name] = result
-                    write_csv(out, results)
-                    bar.update(1)
-                    remarks = (result.status if result.status != "graded" else "", result.note)
-                    bar.write(f"{name}: {points(result.score)} / {points(result.max_score)} "
-                              f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                judges.stop_all()
-                bar.write(f"stopped: the {len(results)} finished result(s) are kept in {out}; "
-                          "run again with --resume to grade the rest", file=sys.stderr)
-                raise
+        with contextlib.closing(graded):
+            for name, result, seconds in graded:
+                results[name] = result
+                write_csv(out, results)
+                bar.update(1)
+                remarks = (result.status if result.status != "graded" else "", result.note)
+                bar.write(f"{name}: {points(result.score)} / {points(result.max_score)} "
+                          f"in {seconds:.1f} s" + "".join(f"  ({r})" for r in remarks if r), file=sys.stderr)
+    except GradingStopped as exc:
+        raise GradingStopped(f"{exc.what}: the {len(results)} finished result(s) are kept in {out}", exc.fix) from None
+    except BaseException:
+        bar.write(f"stopped: the {len(results)} finished result(s) are kept in {out}; "
+                  "run again with --resume to grade the rest", file=sys.stderr)
+        raise
     finally:
         bar.close()
-        shutil.rmtree(workdir, ignore_errors=True)
 
     ordered = [results[name] for name, *_ in submissions if name in results]
     csv_path = out / CSV_NAME
@@ -451,7 +506,7 @@ def _run_batch(directory, out, *, jobs, resume, isolation, exercises, timeout, j
         + (f", {skipped} already done (--resume)" if skipped else ""),
         f"grades:   {csv_path}",
         f"feedback: {out}/<submission>/feedback.md (and result.json, Gradescope's results.json)",
-        f"isolation: {_isolation(isolation)}",
+        f"isolation: {_isolation(isolation) if where is None else f'graded on {where}; each result.json says how'}",
         _class_report(out, ordered),
         *_needing_a_human(ordered),
     ])

@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import __version__, api, judge_command
-from .batch import JUDGE_TIMEOUT_S
+from .batch import JUDGE_TIMEOUT_S, GradingStopped
 from .gradescope import VISIBILITIES
 from .judge_command import exercise_list
 from .roster import MATCH_RULES
@@ -41,9 +41,14 @@ def _grade(args):
 
 
 def _batch(args):
-    summary = api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume, isolation=args.isolation,
-              exercises=args.exercises or EXERCISES, timeout=args.timeout, visibility=args.visibility,
-              progress=not args.no_progress, roster=args.roster, match=args.match, canvas=args.canvas)
+    try:
+        summary = api.batch(args.directory, out=args.out, jobs=args.jobs, resume=args.resume,
+                            isolation=args.isolation, exercises=args.exercises or EXERCISES, timeout=args.timeout,
+                            visibility=args.visibility, progress=not args.no_progress, roster=args.roster,
+                            match=args.match, canvas=args.canvas, scheduler=args.scheduler)
+    except GradingStopped as exc:  # e.g. a lost Dask scheduler: what happened and what to do, in one line
+        print(f"cnn-grader: stopped: {exc}", file=sys.stderr)
+        return 3
     flagged = sorted(name for name, status in summary["statuses"].items() if status != "graded")
     if args.strict and flagged:
         print(f"--strict: {len(flagged)} submission(s) need a human (see above), so the exit code is 1",
@@ -145,6 +150,17 @@ def _positive_float(text):
     return value
 
 
+def _scheduler(text):
+    """An argparse type for --scheduler (called only when it is given: a local batch never imports
+    grader.scaleout, nor dask, which that imports only once the batch starts)."""
+    from .scaleout import check_scheduler
+
+    try:
+        return check_scheduler(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="cnn-grader", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cnn-grader {__version__}")
@@ -172,8 +188,9 @@ def build_parser():
                     "needs a human).")
     batch.add_argument("directory")
     batch.add_argument("--out", required=True, metavar="OUT", help="folder for the results")
-    batch.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
-                       help="grade N submissions at a time (default 1)")
+    batch.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
+                       help="grade N submissions at a time (default 1); with --scheduler, the most submissions "
+                            "in flight on the cluster (default: twice its worker threads)")
     batch.add_argument("--resume", action="store_true",
                        help="skip submissions whose OUT/NAME/result.json already exists")
     batch.add_argument("--isolation", choices=["sandbox", "inprocess"], default="sandbox",
@@ -186,6 +203,10 @@ def build_parser():
                        help="when students see the hidden tests' results and the total, in each "
                             "feedback.md and results.json (tests that repeat public checks are always "
                             "visible); after publication, `cnn-grader feedback OUT --visibility visible`")
+    batch.add_argument("--scheduler", metavar="ADDRESS", default=None, type=_scheduler,
+                       help="grade on a Dask cluster: tcp://HOST:PORT (tls://... with Dask's security config) of "
+                            "a running scheduler, or local:N for a local cluster of N one-thread workers; needs "
+                            "the dask extra (docs/scale-out.md). --resume works as without it")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.add_argument("--strict", action="store_true",
                        help="exit 1 when any submission is not simply graded (grader-error, rejected, "

@@ -77,8 +77,25 @@ def _stop_on_signals() -> threading.Event:
                 time.sleep(0.5)
 
         if os.environ.get("CNN_GRADER_JUDGE_OF_BATCH"):
+            _signal_on_parent_death(signal.SIGTERM)
             threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     return stopped
+
+
+def _signal_on_parent_death(signum):
+    """Have the kernel send `signum` the moment the thread that started us exits (PR_SET_PDEATHSIG).
+
+    The watch above polls; this is immediate. It fires when the creating *thread* ends, which is
+    safe here: a batch's (or a Dask worker's) thread that starts a judge waits for it in
+    `judge_process.run_judge`, so it outlives the judge unless its whole process dies.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signum), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watch alone
+        pass
 
 
 def exercise_list(text):

@@ -264,16 +264,19 @@ def merged(previous: Result, new: Result) -> Result:
 
 
 def error_result(name, message, *, exercises=EXERCISES, detail=None, duration_s=0.0,
-                 isolation="not run", note="") -> Result:
+                 isolation="not run", note="", needs_human=False) -> Result:
     """The result of a submission that could not be graded: 0 points, one error test each.
 
-    Inert, like `grading.grade`'s: the message may quote the student's files.
+    With `needs_human` the failure is the grader's, not the student's (status grader_error):
+    it scores 0 until a TA regrades it. Inert, like `grading.grade`'s: the message may quote
+    the student's files.
     """
-    per = {ex: ExerciseResult(0.0, float(POINTS[ex]), [TestResult("grading", 0.0, float(POINTS[ex]), "error", message)])
+    status = "grader_error" if needs_human else "error"
+    per = {ex: ExerciseResult(0.0, float(POINTS[ex]), [TestResult("grading", 0.0, float(POINTS[ex]), status, message)])
            for ex in exercises}
     return Result(submission=name, score=0.0, max_score=float(sum(POINTS[ex] for ex in per)), exercises=per,
                   grader_version=__version__, duration_s=round(duration_s, 3), isolation=isolation, output="",
-                  error=message, note=note or None, grader_error=detail or None).inert()
+                  error=message, note=note or None, grader_error=detail or None, needs_human=needs_human).inert()
 
 
 def read_result(path) -> Result | None:

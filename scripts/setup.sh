@@ -2,7 +2,7 @@
 # Set up .venv with the pinned dependencies and this project.
 # The project is installed editable on purpose: the hidden suites and solutions stay in this
 # tree, never in the site-packages that sandboxed student workers can see.
-# Usage: scripts/setup.sh [EXTRAS]   e.g. scripts/setup.sh otter,plots
+# Usage: scripts/setup.sh [EXTRAS]   e.g. scripts/setup.sh otter,plots,dask
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"

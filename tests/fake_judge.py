@@ -8,6 +8,7 @@ Archive checks, publishing, signal handling and the parent watch are the real on
 whose behaviour depends on the submission's name (it starts in a fraction of a second):
 
     victim*   the judge kills itself with SIGKILL
+    parricide* the judge kills its parent with SIGKILL (on a Dask cluster: the worker that runs it)
     sleeper*  the judge hangs (until the batch's time limit stops it)
     crasher*  the judge fails with an internal error (exit code 1)
     hog*      the judge asks for more memory than a judge may have (JUDGE_MEMORY_BYTES)
@@ -52,6 +53,9 @@ class NoWorker:
 def fake_grade_directory(path, *, name=None, isolation="sandbox", exercises=runner.EXERCISES, transport=None):
     if name.startswith("victim"):
         os.kill(os.getpid(), signal.SIGKILL)
+    if name.startswith("parricide"):
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(3600)  # until the parent's death stops this judge too
     if name.startswith("sleeper"):
         time.sleep(3600)
     if name.startswith("crasher"):

@@ -99,6 +99,7 @@ LAYERS = {
     "grader.publish": "apps",
     "grader.judge_command": "apps",
     "grader.batch": "apps",
+    "grader.scaleout": "apps",  # batch --scheduler: the judges on a Dask cluster
     "grader.regrade": "apps",
     "grader.release": "apps",
     "grader.api": "apps",
