@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,6 +216,26 @@ def check_public_catches(row: Row, exercise_id: str, zoo: list, named_mistakes: 
     row.checks["mistakes"] = f"{said}/{len(named_mistakes)}"
 
 
+class _Background(threading.Thread):
+    """`fn(*args)` in a thread; `join` re-raises what it raised."""
+
+    def __init__(self, fn, *args):
+        super().__init__(name=f"audit-{fn.__name__}", daemon=True)
+        self._fn, self._args, self._error = fn, args, None
+        self.start()
+
+    def run(self):
+        try:
+            self._fn(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - handed to join
+            self._error = exc
+
+    def join(self, timeout=None):
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
+
+
 def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
     """Every check on every exercise of `exercise_ids` (default: the whole registry)."""
     ids = tuple(exercise_ids or registry.ids())
@@ -249,6 +270,13 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
         except (ImportError, AttributeError) as exc:
             zoo = []
             row.fail("bugzoo", f"grader/course/{ex}/bugzoo.py: {exc}")
+        try:
+            named_mistakes = mistakes(ex)
+        except ImportError as exc:
+            named_mistakes = []
+            row.fail("mistakes", f"grader/course/{ex}/bugzoo.py: {exc}")
+        # The public tests run in a subprocess: on the other core while the mutants are graded here.
+        public = _Background(check_public_catches, row, ex, zoo, named_mistakes)
         caught = 0
         with tempfile.TemporaryDirectory(prefix=f"audit-{ex}-") as tmp:
             for i, mutant in enumerate(zoo):
@@ -264,12 +292,7 @@ def audit(exercise_ids=None, isolation="sandbox") -> list[Row]:
         if not zoo:
             row.fail("bugzoo", "no mutant")
         row.checks["mutants"] = f"{caught}/{len(zoo)}"
-        try:
-            named_mistakes = mistakes(ex)
-        except ImportError as exc:
-            named_mistakes = []
-            row.fail("mistakes", f"grader/course/{ex}/bugzoo.py: {exc}")
-        check_public_catches(row, ex, zoo, named_mistakes)
+        public.join()
         try:
             tests = rubric.hidden_tests(rubric.suite_path(ex))
             hidden = sum(t.points for t in tests)

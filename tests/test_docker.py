@@ -292,8 +292,8 @@ def _grades(out: Path) -> dict[str, dict[str, float]]:
     with open(out / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows, f"{out / 'grades.csv'} has no rows"
-    assert list(rows[0]) == ["submission", *[f"ex{i}" for i in range(1, 8)], "total", "note"]
-    return {r["submission"]: {k: float(v) for k, v in r.items() if k not in ("submission", "note")} for r in rows}
+    assert list(rows[0]) == ["submission", *[f"ex{i}" for i in range(1, 8)], "total", "status", "note"]
+    return {r["submission"]: {k: float(v) for k, v in r.items() if k not in ("submission", "status", "note")} for r in rows}
 
 
 def _scores(result: dict) -> dict:

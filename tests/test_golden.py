@@ -52,7 +52,7 @@ def test_demo_class_is_complete_and_ships_no_secret():
     for label, data in _demo_files():
         assert _normalised(data) not in secrets, f"{label} is a copy of {secrets[_normalised(data)]}"
     rows = GOLDEN.read_text().splitlines()
-    assert rows[0] == ",".join(["submission", *registry.ids(), "total", "note"]), "regenerate the golden file"
+    assert rows[0] == ",".join(["submission", *registry.ids(), "total", "status", "note"]), "regenerate the golden file"
     assert [row.split(",")[0] for row in rows[1:]] == EXPECTED
 
 

@@ -130,16 +130,18 @@ STANDS_FOR = {"Bob Partial_1002_assignsubmission_file_": "bob_partial",
 
 
 def test_every_lms_layout_grades_to_the_golden_scores(tmp_path):
-    """Real grading, in the sandbox: each LMS's download scores what the demo student scores."""
+    """Real grading, in the sandbox: each LMS's download scores what the demo student scores, on
+    the exercises where the demo students' scores tell them apart."""
     from grader import batch
 
     golden = {row["submission"]: row for row in batch.read_csv(REPO_ROOT / "tests" / "golden" / "class_scores.csv")}
-    summary = batch.run_batch(lms_class(tmp_path / "class"), tmp_path / "out", jobs=2, progress=False,
-                              report=lambda text: None)
+    exercises = ("ex1", "ex3", "ex4", "ex5")  # where the demo students differ; test_a_canvas_download_batch
+    summary = batch.run_batch(lms_class(tmp_path / "class"), tmp_path / "out", jobs=2, progress=False,  # finds all 7
+                              report=lambda text: None, exercises=exercises)
     graded = {row["submission"]: row for row in batch.read_csv(tmp_path / "out" / "grades.csv")}
     assert set(graded) == set(STANDS_FOR), graded.keys()
     for name, student in STANDS_FOR.items():
-        for column in (*MODULES, "total"):
+        for column in exercises:
             assert graded[name][column] == golden[student][column], (name, column)
     assert not summary["errors"]
 

@@ -304,5 +304,5 @@ def test_the_gradebook_and_the_summary_show_what_to_review(tmp_path):
     assert "needs review" not in feedback.feedback_markdown(flagged)
     lines = batch._needing_a_human([flagged, Result("alice", 10.0, 10.0, {})])
     text = "\n".join(lines)
-    assert "needs review (1)" in text and "\n  frank" in text and "alice" not in text
+    assert "needs a human (1)" in text and "\n  frank: needs-review" in text and "alice" not in text
     assert "    ex3/cutout.py:12: sys.modules" in text
