@@ -210,3 +210,42 @@ def test_an_added_exercise_needs_no_edit_to_the_template(tmp_path, monkeypatch):
     assert readme.count("Eight graded exercises") == 1 and "seven" not in readme.lower()
     assert "Each exercise is worth 10 points." in readme
     assert "| ex8 | `exercises/ex8/extra.py` | `pytest exercises/ex8` |" in readme
+
+
+def _hidden_literals() -> dict[str, str]:
+    """Distinctive literals of the hidden suites, as source text without blanks: every case of a
+    module-level *_CASES table (its inputs and, where written down, expected values) and every
+    seed of five digits or more. {normalised text: where}."""
+    from grader import registry
+    from grader.paths import hidden_suite
+
+    found = {}
+    for exercise in registry.ids():
+        path = hidden_suite(exercise)
+        text = path.read_text(encoding="utf-8")
+        for node in ast.parse(text).body:
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                continue
+            name = node.targets[0].id
+            if name.endswith("_CASES") and isinstance(node.value, (ast.List, ast.Tuple)):
+                for case in node.value.elts:
+                    source = "".join(ast.get_source_segment(text, case).split())
+                    if len(source) >= 8:  # "(16, 2)" alone says nothing; a whole case does
+                        found[source] = f"{path.name} {name}"
+            elif "SEED" in name and isinstance(node.value, ast.Constant) and isinstance(node.value.value, int):
+                if node.value.value >= 10_000:
+                    found[str(node.value.value)] = f"{path.name} {name}"
+                    found[f"{node.value.value:_}"] = f"{path.name} {name}"
+    return found
+
+
+def test_the_bundle_holds_no_hidden_inputs_or_expected_values(bundle):
+    literals = _hidden_literals()
+    assert len(literals) > 20, "the check finds the hidden suites' cases"
+    leaked = []
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file() and p.suffix in (".py", ".md", ".json", ".ipynb",
+                                                                                    ".txt", ".toml")):
+        text = "".join(path.read_text(encoding="utf-8", errors="replace").split())
+        leaked += [f"{path.relative_to(bundle)}: {where}: {literal}" for literal, where in literals.items()
+                   if literal in text]
+    assert leaked == []
