@@ -66,6 +66,9 @@ def group(files) -> tuple[dict[str, dict[str, Path]], list[str]]:
             if not blackboard["file"]:  # the attempt's receipt
                 continue
             student, file_name, rank = blackboard["user"], blackboard["file"], (blackboard["stamp"],)
+            if student.startswith("."):  # "..": it would name a folder outside the staging folder
+                notes.append(f"ignored {path.name}: its user name {student!r} can't name a submission")
+                continue
         else:
             if not path.name.lower().endswith(".zip"):  # a zip is a submission of its own
                 notes.append(f"ignored {path.name}: a file outside any submission folder, and not named "

@@ -171,3 +171,13 @@ def test_case_and_wrappers_do_not_matter(tmp_path):
     target.write_bytes(_module("alice_full_marks", "ex3"))
     result = grade(shouty, isolation="inprocess", exercises=("ex3",))
     assert result.exercises["ex3"].score == 10.0
+
+
+def test_a_hostile_blackboard_user_name_stays_inside_the_staging_folder(tmp_path):
+    """A file named as Blackboard would for the user '..' must not stage outside, nor stop the class."""
+    root = blackboard_download(tmp_path / "bb")
+    (root / "CNN Lab_.._attempt_2026-12-01-10-00-00_cutout.py").write_text("x = 1\n")
+    staged = lms.stage(root, tmp_path / "staging" / "inner")
+    assert [name for name, _ in staged.submissions] == ["dwu7"]
+    assert any("'..' can't name a submission" in note for note in staged.notes)
+    assert not (tmp_path / "staging" / "cutout.py").exists()
